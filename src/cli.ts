@@ -1,0 +1,121 @@
+/**
+ * The headless `spanlens` command, on the same core as the extension:
+ *   spanlens serve [--host 127.0.0.1] [--http-port 4318] [--grpc-port 4317] [--db FILE] [--max-body-bytes N]
+ *   spanlens show [TRACE_ID] [--db FILE] --json
+ */
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { listJournals } from './core/store/files.js';
+import { showTrace, showTraceList } from './core/views/cliViews.js';
+import { SpanStore, StoreError } from './core/store/spanStore.js';
+import { DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT, DEFAULT_MAX_BODY_BYTES, OtlpReceiver } from './receiver/receiver.js';
+import type { Logger } from './receiver/sink.js';
+
+const DEFAULT_DB = 'spanlens.db';
+
+const USAGE = `Usage:
+  spanlens serve [--host 127.0.0.1] [--http-port 4318] [--grpc-port 4317] [--db FILE] [--max-body-bytes N]
+  spanlens show [TRACE_ID] [--db FILE] --json
+The database defaults to ./${DEFAULT_DB}.`;
+
+class UsageError extends Error {}
+
+const stderrLog: Logger = {
+  info: (m) => process.stderr.write(`${m}\n`),
+  warn: (m) => process.stderr.write(`warning: ${m}\n`),
+  error: (m) => process.stderr.write(`error: ${m}\n`),
+};
+
+function port(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} must be a port number from 0 to 65535 (0 picks a free port), got "${value}"`);
+  return n;
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      'http-port': { type: 'string' },
+      'grpc-port': { type: 'string' },
+      db: { type: 'string', default: DEFAULT_DB },
+      'max-body-bytes': { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const maxBodyBytes = values['max-body-bytes'] === undefined ? DEFAULT_MAX_BODY_BYTES : Number(values['max-body-bytes']);
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new UsageError(`--max-body-bytes must be a positive whole number`);
+  const store = await SpanStore.open({ path: values.db, onWarning: stderrLog.warn });
+  const receiver = new OtlpReceiver({
+    sink: store,
+    log: stderrLog,
+    host: values.host,
+    httpPort: port(values['http-port'], DEFAULT_HTTP_PORT, '--http-port'),
+    grpcPort: port(values['grpc-port'], DEFAULT_GRPC_PORT, '--grpc-port'),
+    maxBodyBytes,
+  });
+  const address = await receiver.start();
+  process.stdout.write(`${JSON.stringify({ http: address.http, grpc: address.grpc })}\n`);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      await receiver.stop();
+      await store.close();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+async function show(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { db: { type: 'string', default: DEFAULT_DB }, json: { type: 'boolean', default: false } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (!values.json) throw new UsageError('only JSON output exists so far: add --json');
+  if (positionals.length > 1) throw new UsageError(`show takes at most one trace id, got ${positionals.length}`);
+  const db = values.db;
+  if (!existsSync(db) && listJournals(db).length === 0) {
+    throw new UsageError(`no Spanlens database at ${db}; run "spanlens serve --db ${db}" first, or pass --db FILE`);
+  }
+  const store = await SpanStore.open({ path: db, readOnly: true });
+  try {
+    const traceId = positionals[0];
+    const out = traceId === undefined ? showTraceList(store) : showTrace(store, traceId.toLowerCase());
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'show':
+      return show(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: Error) => {
+  const known = err instanceof UsageError || err instanceof StoreError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  process.stderr.write(`spanlens: ${known ? err.message : err.stack ?? err.message}\n`);
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write(`${USAGE}\n`);
+  process.exit(err instanceof UsageError ? 2 : 1);
+});

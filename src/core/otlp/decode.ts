@@ -1,0 +1,223 @@
+/**
+ * OTLP request bodies (protobuf bytes or OTLP/JSON text) to the internal form. A body that
+ * cannot be read as a request at all throws OtlpDecodeError (the receiver answers 400 /
+ * INVALID_ARGUMENT); a span or log record with a bad field is rejected alone and counted, so
+ * the rest of its batch is kept (partial success).
+ */
+import type { DecodedBatch, LogRecord, Resource, Scope, Span, SpanEvent, SpanKindNumber, SpanLink, StatusCode } from '../model.js';
+import { ExportLogsServiceRequest, ExportTraceServiceRequest } from './schema.js';
+import { FieldError, anyValue, id, keyValues, listOf, nanos, str, uint } from './values.js';
+
+export class OtlpDecodeError extends Error {
+  override readonly name = 'OtlpDecodeError';
+}
+
+export type Encoding = 'protobuf' | 'json';
+
+const STATUS: StatusCode[] = ['unset', 'ok', 'error'];
+const STATUS_BY_NAME: Record<string, StatusCode> = {
+  STATUS_CODE_UNSET: 'unset',
+  STATUS_CODE_OK: 'ok',
+  STATUS_CODE_ERROR: 'error',
+};
+const KIND_BY_NAME: Record<string, SpanKindNumber> = {
+  SPAN_KIND_UNSPECIFIED: 0,
+  SPAN_KIND_INTERNAL: 1,
+  SPAN_KIND_SERVER: 2,
+  SPAN_KIND_CLIENT: 3,
+  SPAN_KIND_PRODUCER: 4,
+  SPAN_KIND_CONSUMER: 5,
+};
+
+type Obj = Record<string, unknown>;
+
+function parseBody(body: Uint8Array, encoding: Encoding, proto: typeof ExportTraceServiceRequest): Obj {
+  if (encoding === 'protobuf') {
+    try {
+      return proto.decode(body) as unknown as Obj;
+    } catch (err) {
+      throw new OtlpDecodeError(`body is not a valid ${proto.name} protobuf message: ${(err as Error).message}`);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.length).toString('utf8'));
+  } catch (err) {
+    throw new OtlpDecodeError(`body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new OtlpDecodeError(`body must be a JSON object (an ${proto.name})`);
+  }
+  return parsed as Obj;
+}
+
+/** Structure errors above the span level reject the whole request. */
+function structure<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof FieldError) throw new OtlpDecodeError(err.message);
+    throw err;
+  }
+}
+
+function obj(v: unknown, field: string): Obj {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new FieldError(`${field} must be an object`);
+  return v as Obj;
+}
+
+function resourceOf(container: Obj): Resource {
+  const r = obj(container.resource, 'resource');
+  return {
+    attributes: keyValues(r.attributes, 'resource.attributes'),
+    droppedAttributesCount: uint(r.droppedAttributesCount, 'resource.droppedAttributesCount'),
+    schemaUrl: str(container.schemaUrl, 'schemaUrl'),
+  };
+}
+
+function scopeOf(container: Obj): Scope {
+  const s = obj(container.scope, 'scope');
+  return {
+    name: str(s.name, 'scope.name'),
+    version: str(s.version, 'scope.version'),
+    attributes: keyValues(s.attributes, 'scope.attributes'),
+    droppedAttributesCount: uint(s.droppedAttributesCount, 'scope.droppedAttributesCount'),
+    schemaUrl: str(container.schemaUrl, 'scopeSpans.schemaUrl'),
+  };
+}
+
+function enumValue<T>(v: unknown, byName: Record<string, T>, byNumber: (n: number) => T | undefined, field: string): T {
+  if (typeof v === 'number') {
+    const out = byNumber(v);
+    if (out !== undefined) return out;
+  } else if (typeof v === 'string' && v in byName) {
+    return byName[v] as T;
+  }
+  throw new FieldError(`${field} has an unknown value ${JSON.stringify(v)}`);
+}
+
+function spanOf(s: Obj, resource: Resource, scope: Scope): Span {
+  const status = obj(s.status, 'status');
+  const events = listOf(s.events, 'events').map((e, i): SpanEvent => {
+    const ev = obj(e, `events[${i}]`);
+    return {
+      timeUnixNano: nanos(ev.timeUnixNano, 'event.timeUnixNano'),
+      name: str(ev.name, 'event.name'),
+      attributes: keyValues(ev.attributes, 'event.attributes'),
+      droppedAttributesCount: uint(ev.droppedAttributesCount, 'event.droppedAttributesCount'),
+    };
+  });
+  const links = listOf(s.links, 'links').map((l, i): SpanLink => {
+    const link = obj(l, `links[${i}]`);
+    return {
+      traceId: id(link.traceId, 16, 'link.traceId'),
+      spanId: id(link.spanId, 8, 'link.spanId'),
+      traceState: str(link.traceState, 'link.traceState'),
+      attributes: keyValues(link.attributes, 'link.attributes'),
+      droppedAttributesCount: uint(link.droppedAttributesCount, 'link.droppedAttributesCount'),
+      flags: uint(link.flags, 'link.flags'),
+    };
+  });
+  return {
+    traceId: id(s.traceId, 16, 'traceId'),
+    spanId: id(s.spanId, 8, 'spanId'),
+    parentSpanId: id(s.parentSpanId, 8, 'parentSpanId', true),
+    traceState: str(s.traceState, 'traceState'),
+    flags: uint(s.flags, 'flags'),
+    name: str(s.name, 'name'),
+    kind: s.kind === undefined || s.kind === null ? 0 : enumValue(s.kind, KIND_BY_NAME, (n) => (n >= 0 && n <= 5 ? (n as SpanKindNumber) : undefined), 'kind'),
+    startTimeUnixNano: nanos(s.startTimeUnixNano, 'startTimeUnixNano'),
+    endTimeUnixNano: nanos(s.endTimeUnixNano, 'endTimeUnixNano'),
+    attributes: keyValues(s.attributes, 'attributes'),
+    droppedAttributesCount: uint(s.droppedAttributesCount, 'droppedAttributesCount'),
+    events,
+    droppedEventsCount: uint(s.droppedEventsCount, 'droppedEventsCount'),
+    links,
+    droppedLinksCount: uint(s.droppedLinksCount, 'droppedLinksCount'),
+    status: {
+      code: status.code === undefined || status.code === null ? 'unset' : enumValue(status.code, STATUS_BY_NAME, (n) => STATUS[n], 'status.code'),
+      message: str(status.message, 'status.message'),
+    },
+    resource,
+    scope,
+  };
+}
+
+/** Keeps the first few distinct reasons, for the partial-success message. */
+function reject<T>(batch: DecodedBatch<T>, err: unknown, what: string): void {
+  if (!(err instanceof FieldError)) throw err;
+  batch.rejected++;
+  const reason = `${what}: ${err.message}`;
+  if (batch.rejectReasons.length < 5 && !batch.rejectReasons.includes(reason)) batch.rejectReasons.push(reason);
+}
+
+export function decodeTraces(body: Uint8Array, encoding: Encoding): DecodedBatch<Span> {
+  const req = parseBody(body, encoding, ExportTraceServiceRequest);
+  const batch: DecodedBatch<Span> = { items: [], rejected: 0, rejectReasons: [] };
+  for (const rsRaw of structure(() => listOf(req.resourceSpans, 'resourceSpans'))) {
+    const rs = structure(() => obj(rsRaw, 'resourceSpans[]'));
+    const resource = structure(() => resourceOf(rs));
+    for (const ssRaw of structure(() => listOf(rs.scopeSpans, 'scopeSpans'))) {
+      const ss = structure(() => obj(ssRaw, 'scopeSpans[]'));
+      const scope = structure(() => scopeOf(ss));
+      for (const sRaw of structure(() => listOf(ss.spans, 'spans'))) {
+        try {
+          batch.items.push(spanOf(obj(sRaw, 'span'), resource, scope));
+        } catch (err) {
+          reject(batch, err, 'span rejected');
+        }
+      }
+    }
+  }
+  return batch;
+}
+
+function logOf(l: Obj, resource: Resource, scope: Scope): LogRecord {
+  return {
+    timeUnixNano: nanos(l.timeUnixNano, 'timeUnixNano'),
+    observedTimeUnixNano: nanos(l.observedTimeUnixNano, 'observedTimeUnixNano'),
+    severityNumber: l.severityNumber === undefined || l.severityNumber === null ? 0 : severity(l.severityNumber),
+    severityText: str(l.severityText, 'severityText'),
+    body: anyValue(l.body, 'body'),
+    attributes: keyValues(l.attributes, 'attributes'),
+    droppedAttributesCount: uint(l.droppedAttributesCount, 'droppedAttributesCount'),
+    flags: uint(l.flags, 'flags'),
+    traceId: id(l.traceId, 16, 'traceId', true),
+    spanId: id(l.spanId, 8, 'spanId', true),
+    eventName: str(l.eventName, 'eventName'),
+    resource,
+    scope,
+  };
+}
+
+function severity(v: unknown): number {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 24) return v;
+  if (typeof v === 'string') {
+    const m = /^SEVERITY_NUMBER_([A-Z]+)(\d?)$/.exec(v);
+    const base: Record<string, number> = { UNSPECIFIED: 0, TRACE: 1, DEBUG: 5, INFO: 9, WARN: 13, ERROR: 17, FATAL: 21 };
+    if (m && m[1]! in base) return base[m[1]!]! + (m[2] ? Number(m[2]) - 1 : 0);
+  }
+  throw new FieldError(`severityNumber has an unknown value ${JSON.stringify(v)}`);
+}
+
+export function decodeLogs(body: Uint8Array, encoding: Encoding): DecodedBatch<LogRecord> {
+  const req = parseBody(body, encoding, ExportLogsServiceRequest);
+  const batch: DecodedBatch<LogRecord> = { items: [], rejected: 0, rejectReasons: [] };
+  for (const rlRaw of structure(() => listOf(req.resourceLogs, 'resourceLogs'))) {
+    const rl = structure(() => obj(rlRaw, 'resourceLogs[]'));
+    const resource = structure(() => resourceOf(rl));
+    for (const slRaw of structure(() => listOf(rl.scopeLogs, 'scopeLogs'))) {
+      const sl = structure(() => obj(slRaw, 'scopeLogs[]'));
+      const scope = structure(() => scopeOf(sl));
+      for (const lRaw of structure(() => listOf(sl.logRecords, 'logRecords'))) {
+        try {
+          batch.items.push(logOf(obj(lRaw, 'logRecord'), resource, scope));
+        } catch (err) {
+          reject(batch, err, 'log record rejected');
+        }
+      }
+    }
+  }
+  return batch;
+}

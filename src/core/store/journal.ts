@@ -1,0 +1,103 @@
+/**
+ * Append-only journal beside the database snapshot. Each ingested batch is appended as one
+ * framed record (length, CRC-32, kind, payload), so persisting costs the size of the batch and
+ * never the size of the database. Writes are buffered for at most FLUSH_MS, which bounds what a
+ * SIGKILL can lose. A torn or corrupt tail stops the replay there; everything before it counts.
+ */
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+
+/** What a record holds: raw OTLP bodies (replayed through the decoder) or a store operation. */
+export const RecordKind = {
+  TracesProtobuf: 1,
+  TracesJson: 2,
+  LogsProtobuf: 3,
+  LogsJson: 4,
+  /** A JSON array of internal-form spans (imports, and anything not from a raw body). */
+  SpansInternal: 5,
+  LogsInternal: 6,
+  Clear: 7,
+} as const;
+export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
+
+const HEADER = 9; // u32 length, u32 crc, u8 kind
+export const FLUSH_MS = 200;
+
+export interface JournalRecord {
+  kind: RecordKind;
+  payload: Buffer;
+}
+
+export class Journal {
+  private fd: number;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private written = 0;
+
+  constructor(readonly path: string, private readonly onError: (err: Error) => void) {
+    this.fd = openSync(path, 'a');
+    this.written = fstatSync(this.fd).size;
+  }
+
+  /** Bytes in the journal, including what is still buffered. */
+  get size(): number {
+    return this.written + this.pendingBytes;
+  }
+
+  append(kind: RecordKind, payload: Uint8Array): void {
+    const header = Buffer.allocUnsafe(HEADER);
+    header.writeUInt32LE(payload.length, 0);
+    header.writeUInt32LE(crc32(payload), 4);
+    header.writeUInt8(kind, 8);
+    this.pending.push(header, Buffer.from(payload.buffer, payload.byteOffset, payload.length));
+    this.pendingBytes += HEADER + payload.length;
+    if (this.pendingBytes > 4 * 1024 * 1024) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  /** Writes what is buffered. Synchronous, so a record is on disk (in the OS) when it returns. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    const data = Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    try {
+      let off = 0;
+      while (off < data.length) off += writeSync(this.fd, data, off);
+      this.written += data.length;
+    } catch (err) {
+      this.onError(err as Error);
+    }
+  }
+
+  close(sync = true): void {
+    this.flush();
+    try {
+      if (sync) fsyncSync(this.fd);
+    } catch {
+      // fsync can fail on some file systems; the data is written to the OS already.
+    }
+    closeSync(this.fd);
+  }
+}
+
+/** Reads the records of a journal file up to the first torn or corrupt one. */
+export function readJournal(path: string): { records: JournalRecord[]; validBytes: number; corruptTail: boolean } {
+  const data = readFileSync(path);
+  const records: JournalRecord[] = [];
+  let off = 0;
+  while (off + HEADER <= data.length) {
+    const len = data.readUInt32LE(off);
+    const crc = data.readUInt32LE(off + 4);
+    const kind = data.readUInt8(off + 8) as RecordKind;
+    if (off + HEADER + len > data.length) break;
+    const payload = data.subarray(off + HEADER, off + HEADER + len);
+    if (crc32(payload) !== crc) break;
+    records.push({ kind, payload });
+    off += HEADER + len;
+  }
+  return { records, validBytes: off, corruptTail: off !== data.length };
+}

@@ -1,0 +1,71 @@
+/** The SQLite schema of the span store. Times are zero-padded nanosecond strings, so text order is time order. */
+export const SCHEMA_VERSION = 1;
+
+export const CREATE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS resources (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE, service TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS scopes (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS spans (
+  trace_id TEXT NOT NULL,
+  span_id TEXT NOT NULL,
+  parent_span_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  start_ns TEXT NOT NULL,
+  end_ns TEXT NOT NULL,
+  duration_ms REAL NOT NULL,
+  status_code INTEGER NOT NULL,
+  status_message TEXT NOT NULL,
+  resource_id INTEGER NOT NULL,
+  scope_id INTEGER NOT NULL,
+  attributes TEXT NOT NULL,
+  events TEXT,
+  links TEXT,
+  extra TEXT,
+  PRIMARY KEY (trace_id, span_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS spans_by_start ON spans (start_ns);
+CREATE TABLE IF NOT EXISTS traces (
+  trace_id TEXT PRIMARY KEY,
+  root_name TEXT,
+  first_name TEXT NOT NULL,
+  service TEXT NOT NULL,
+  span_count INTEGER NOT NULL,
+  error_count INTEGER NOT NULL,
+  start_ns TEXT NOT NULL,
+  end_ns TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS traces_by_start ON traces (start_ns);
+CREATE TABLE IF NOT EXISTS logs (
+  id INTEGER PRIMARY KEY,
+  trace_id TEXT NOT NULL,
+  span_id TEXT NOT NULL,
+  time_ns TEXT NOT NULL,
+  observed_ns TEXT NOT NULL,
+  severity_number INTEGER NOT NULL,
+  severity_text TEXT NOT NULL,
+  event_name TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attributes TEXT NOT NULL,
+  resource_id INTEGER NOT NULL,
+  scope_id INTEGER NOT NULL,
+  extra TEXT
+);
+CREATE INDEX IF NOT EXISTS logs_by_span ON logs (trace_id, span_id);
+`;
+
+export const INSERT_SPAN = `INSERT OR IGNORE INTO spans VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`;
+
+export const UPSERT_TRACE = `
+INSERT INTO traces VALUES (?,?,?,?,?,?,?,?)
+ON CONFLICT(trace_id) DO UPDATE SET
+  root_name = COALESCE(traces.root_name, excluded.root_name),
+  service = CASE WHEN traces.root_name IS NULL AND excluded.root_name IS NOT NULL THEN excluded.service ELSE traces.service END,
+  span_count = traces.span_count + excluded.span_count,
+  error_count = traces.error_count + excluded.error_count,
+  start_ns = MIN(traces.start_ns, excluded.start_ns),
+  end_ns = MAX(traces.end_ns, excluded.end_ns)`;
+
+export const INSERT_LOG = `INSERT INTO logs (trace_id, span_id, time_ns, observed_ns, severity_number, severity_text, event_name, body, attributes, resource_id, scope_id, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`;
+
+export const SPAN_COLUMNS = `s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.start_ns, s.end_ns, s.status_code, s.status_message, s.resource_id, s.scope_id, s.attributes, s.events, s.links, s.extra`;

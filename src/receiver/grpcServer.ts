@@ -1,0 +1,72 @@
+/**
+ * OTLP/gRPC: TraceService/Export, LogsService/Export (and MetricsService/Export, accepted and
+ * dropped) with @grpc/grpc-js. Messages pass through as raw bytes and are decoded by the same
+ * code as OTLP/HTTP; grpc-js enforces the size limit after decompression (RESOURCE_EXHAUSTED).
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Signal } from '../core/otlp/encode.js';
+import { exportResponse } from '../core/otlp/encode.js';
+import { ingest } from './ingest.js';
+import type { IngestSink, Logger } from './sink.js';
+
+export interface GrpcReceiverOptions {
+  sink: IngestSink;
+  log: Logger;
+  maxBodyBytes: number;
+  onRequest?: (signal: Signal, accepted: number) => void;
+}
+
+const raw = (b: Buffer): Buffer => b;
+
+function exportMethod(service: string): grpc.ServiceDefinition {
+  return {
+    Export: {
+      path: `/opentelemetry.proto.collector.${service}/Export`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: raw,
+      requestDeserialize: raw,
+      responseSerialize: raw,
+      responseDeserialize: raw,
+    },
+  };
+}
+
+const SERVICES: [Signal, string][] = [
+  ['traces', 'trace.v1.TraceService'],
+  ['logs', 'logs.v1.LogsService'],
+  ['metrics', 'metrics.v1.MetricsService'],
+];
+
+export function createGrpcReceiver(options: GrpcReceiverOptions): grpc.Server {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': options.maxBodyBytes,
+  });
+  for (const [signal, service] of SERVICES) {
+    const Export: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
+      try {
+        const result = ingest(options.sink, signal, 'protobuf', call.request);
+        if (!result.ok) {
+          options.log.warn(`[receiver] rejected a gRPC ${signal} request: ${result.message}`);
+          callback({ code: grpc.status.INVALID_ARGUMENT, details: result.message });
+          return;
+        }
+        if (result.rejected) options.log.warn(`[receiver] partial success on gRPC ${signal}: ${result.message}`);
+        options.onRequest?.(signal, result.accepted);
+        callback(null, Buffer.from(exportResponse(signal, 'protobuf', result.rejected, result.message)));
+      } catch (err) {
+        options.log.error(`[receiver] gRPC ${signal} export failed: ${(err as Error).stack ?? err}`);
+        callback({ code: grpc.status.INTERNAL, details: `internal error: ${(err as Error).message}` });
+      }
+    };
+    server.addService(exportMethod(service), { Export });
+  }
+  return server;
+}
+
+/** Binds to host:port, resolving to the bound port; rejects with the bind error. */
+export function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+  });
+}

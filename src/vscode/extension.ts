@@ -1,0 +1,30 @@
+/**
+ * Extension entry. Activation is cheap: the receiver starts only when a folder is open and
+ * `spanlens.receiver.enabled` is on; everything is owned by context.subscriptions.
+ */
+import * as vscode from 'vscode';
+import { registerCommands } from './commands.js';
+import { RECEIVER_SECTION, receiverConfig } from './config.js';
+import { ReceiverService } from './receiverService.js';
+import { StatusBar } from './statusBar.js';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Spanlens', { log: true });
+  const service = new ReceiverService(context.storageUri?.fsPath, log);
+  context.subscriptions.push(log, service, new StatusBar(service), ...registerCommands(service));
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(RECEIVER_SECTION)) return;
+      const config = receiverConfig();
+      if (!config.enabled) void service.stop();
+      else if (vscode.workspace.workspaceFolders?.length) void service.restart();
+    }),
+  );
+
+  if (receiverConfig().enabled && vscode.workspace.workspaceFolders?.length) void service.start();
+}
+
+export function deactivate(): void {
+  // Disposal of context.subscriptions stops the receiver and closes the store.
+}

@@ -1,0 +1,63 @@
+/** The status bar item: `Spanlens :4318 · N spans`; a click copies the endpoint variable. */
+import * as vscode from 'vscode';
+import type { ReceiverService, ReceiverState } from './receiverService.js';
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('spanlens.status', vscode.StatusBarAlignment.Left, 0);
+  private readonly subscriptions: vscode.Disposable[];
+  private spans = 0;
+  private pending: NodeJS.Timeout | undefined;
+
+  constructor(private readonly service: ReceiverService) {
+    this.item.name = 'Spanlens';
+    this.item.command = 'spanlens.copyEndpoint';
+    this.subscriptions = [
+      service.onDidChangeState((s) => this.render(s)),
+      // Coalesce bursts of batches into at most a few repaints a second.
+      service.onDidChangeSpans(() => (this.pending ??= setTimeout(() => void this.refreshCount(), 100))),
+    ];
+    void this.refreshCount();
+    this.render(service.state);
+    this.item.show();
+  }
+
+  private async refreshCount(): Promise<void> {
+    this.pending = undefined;
+    this.spans = (await this.service.store()).spanCount;
+    this.render(this.service.state);
+  }
+
+  private render(state: ReceiverState): void {
+    const count = `${this.spans} ${this.spans === 1 ? 'span' : 'spans'}`;
+    switch (state.kind) {
+      case 'running': {
+        const { host, http, grpc } = state.address;
+        this.item.text = `$(pulse) Spanlens :${http} · ${count}`;
+        this.item.tooltip = new vscode.MarkdownString(
+          `**Spanlens OTLP receiver**\n\n- OTLP/HTTP: \`http://${host}:${http}\`\n- OTLP/gRPC: \`${host}:${grpc}\`\n\n${count} stored. Click to copy \`OTEL_EXPORTER_OTLP_ENDPOINT\`.`,
+        );
+        this.item.backgroundColor = undefined;
+        break;
+      }
+      case 'starting':
+        this.item.text = `$(loading~spin) Spanlens · ${count}`;
+        this.item.tooltip = 'Spanlens: starting the OTLP receiver';
+        break;
+      case 'stopped':
+        this.item.text = `$(circle-slash) Spanlens off · ${count}`;
+        this.item.tooltip = 'Spanlens: the OTLP receiver is stopped (Spanlens: Restart Receiver starts it)';
+        break;
+      case 'failed':
+        this.item.text = `$(error) Spanlens · ${count}`;
+        this.item.tooltip = `${state.message}\n\nSpanlens: Restart Receiver tries again.`;
+        this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+        break;
+    }
+  }
+
+  dispose(): void {
+    if (this.pending) clearTimeout(this.pending);
+    for (const s of this.subscriptions) s.dispose();
+    this.item.dispose();
+  }
+}
