@@ -48,15 +48,10 @@ async function serve(args: string[]): Promise<void> {
   });
   const maxBodyBytes = values['max-body-bytes'] === undefined ? DEFAULT_MAX_BODY_BYTES : Number(values['max-body-bytes']);
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new UsageError(`--max-body-bytes must be a positive whole number`);
+  const httpPort = port(values['http-port'], DEFAULT_HTTP_PORT, '--http-port');
+  const grpcPort = port(values['grpc-port'], DEFAULT_GRPC_PORT, '--grpc-port');
   const store = await SpanStore.open({ path: values.db, onWarning: stderrLog.warn });
-  const receiver = new OtlpReceiver({
-    sink: store,
-    log: stderrLog,
-    host: values.host,
-    httpPort: port(values['http-port'], DEFAULT_HTTP_PORT, '--http-port'),
-    grpcPort: port(values['grpc-port'], DEFAULT_GRPC_PORT, '--grpc-port'),
-    maxBodyBytes,
-  });
+  const receiver = new OtlpReceiver({ sink: store, log: stderrLog, host: values.host, httpPort, grpcPort, maxBodyBytes });
   const address = await receiver.start();
   process.stdout.write(`${JSON.stringify({ http: address.http, grpc: address.grpc })}\n`);
   let stopping = false;
@@ -114,8 +109,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: Error) => {
-  const known = err instanceof UsageError || err instanceof StoreError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
+  const known = usage || err instanceof StoreError;
   process.stderr.write(`spanlens: ${known ? err.message : err.stack ?? err.message}\n`);
-  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write(`${USAGE}\n`);
-  process.exit(err instanceof UsageError ? 2 : 1);
+  if (usage) process.stderr.write(`${USAGE}\n`);
+  process.exit(usage ? 2 : 1);
 });
