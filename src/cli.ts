@@ -52,8 +52,6 @@ async function serve(args: string[]): Promise<void> {
   const grpcPort = port(values['grpc-port'], DEFAULT_GRPC_PORT, '--grpc-port');
   const store = await SpanStore.open({ path: values.db, onWarning: stderrLog.warn });
   const receiver = new OtlpReceiver({ sink: store, log: stderrLog, host: values.host, httpPort, grpcPort, maxBodyBytes });
-  const address = await receiver.start();
-  process.stdout.write(`${JSON.stringify({ http: address.http, grpc: address.grpc })}\n`);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
@@ -64,8 +62,11 @@ async function serve(args: string[]): Promise<void> {
       process.exit(0);
     })();
   };
+  // Handlers first: a caller may signal as soon as it reads the ports line.
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  const address = await receiver.start();
+  process.stdout.write(`${JSON.stringify({ http: address.http, grpc: address.grpc })}\n`);
 }
 
 async function show(args: string[]): Promise<void> {

@@ -47,9 +47,14 @@ describe('spanlens serve / show', () => {
     const s2 = await serve(['--http-port', '0', '--grpc-port', '0', '--db', db]);
     const list = run(['show', '--db', db, '--json']);
     assert.equal(list.code, 0, list.stderr);
-    assert.deepEqual(JSON.parse(list.stdout), [
-      { traceId: sent.traceId, name: 'answer_question', service: 'cli-test', spanCount: 2, errorCount: 1, startTimeUnixNano: '1700000000000000000', durationMs: 1000 },
-    ]);
+    const [listed, ...others] = JSON.parse(list.stdout);
+    assert.deepEqual(others, []);
+    assert.match(listed.runId, /^auto-[0-9a-f]{8}-\d+$/);
+    assert.deepEqual({ ...listed, runId: undefined }, {
+      traceId: sent.traceId, name: 'answer_question', service: 'cli-test', spanCount: 2, errorCount: 1, startTimeUnixNano: '1700000000000000000', durationMs: 1000,
+      // gpt-4o-mini at $0.15 per million input tokens
+      llmCalls: 1, inputTokens: 12, outputTokens: 0, costUsd: 0.0000018, runId: undefined, pinned: false,
+    });
     const one = run(['show', sent.traceId, '--db', db, '--json']);
     assert.equal(one.code, 0, one.stderr);
     assert.deepEqual(JSON.parse(one.stdout), {

@@ -17,6 +17,10 @@ export const RecordKind = {
   SpansInternal: 5,
   LogsInternal: 6,
   Clear: 7,
+  /** A JSON array of trace ids deleted (by the user or by retention). */
+  DeleteTraces: 8,
+  /** JSON `{ what: 'run' | 'trace', id, pinned }`. */
+  Pin: 9,
 } as const;
 export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 

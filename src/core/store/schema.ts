@@ -1,5 +1,5 @@
 /** The SQLite schema of the span store. Times are zero-padded nanosecond strings, so text order is time order. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const CREATE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -22,6 +22,11 @@ CREATE TABLE IF NOT EXISTS spans (
   events TEXT,
   links TEXT,
   extra TEXT,
+  category TEXT NOT NULL,
+  model TEXT,
+  input_tokens INTEGER,
+  output_tokens INTEGER,
+  cost_usd REAL,
   PRIMARY KEY (trace_id, span_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS spans_by_start ON spans (start_ns);
@@ -33,9 +38,27 @@ CREATE TABLE IF NOT EXISTS traces (
   span_count INTEGER NOT NULL,
   error_count INTEGER NOT NULL,
   start_ns TEXT NOT NULL,
-  end_ns TEXT NOT NULL
+  end_ns TEXT NOT NULL,
+  llm_calls INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cost_usd REAL NOT NULL,
+  cost_unknown INTEGER NOT NULL,
+  run_id TEXT NOT NULL,
+  pinned INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS traces_by_start ON traces (start_ns);
+CREATE INDEX IF NOT EXISTS traces_by_run ON traces (run_id, start_ns);
+CREATE TABLE IF NOT EXISTS runs (
+  run_id TEXT PRIMARY KEY,
+  run_key TEXT NOT NULL,
+  service TEXT NOT NULL,
+  start_ns TEXT NOT NULL,
+  end_ns TEXT NOT NULL,
+  explicit INTEGER NOT NULL,
+  pinned INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS runs_by_key ON runs (run_key, end_ns);
 CREATE TABLE IF NOT EXISTS logs (
   id INTEGER PRIMARY KEY,
   trace_id TEXT NOT NULL,
@@ -54,18 +77,27 @@ CREATE TABLE IF NOT EXISTS logs (
 CREATE INDEX IF NOT EXISTS logs_by_span ON logs (trace_id, span_id);
 `;
 
-export const INSERT_SPAN = `INSERT OR IGNORE INTO spans VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`;
+export const INSERT_SPAN = `INSERT OR IGNORE INTO spans VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`;
 
 export const UPSERT_TRACE = `
-INSERT INTO traces VALUES (?,?,?,?,?,?,?,?)
+INSERT INTO traces (trace_id, root_name, first_name, service, span_count, error_count, start_ns, end_ns,
+  llm_calls, input_tokens, output_tokens, cost_usd, cost_unknown, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT(trace_id) DO UPDATE SET
   root_name = COALESCE(traces.root_name, excluded.root_name),
   service = CASE WHEN traces.root_name IS NULL AND excluded.root_name IS NOT NULL THEN excluded.service ELSE traces.service END,
   span_count = traces.span_count + excluded.span_count,
   error_count = traces.error_count + excluded.error_count,
   start_ns = MIN(traces.start_ns, excluded.start_ns),
-  end_ns = MAX(traces.end_ns, excluded.end_ns)`;
+  end_ns = MAX(traces.end_ns, excluded.end_ns),
+  llm_calls = traces.llm_calls + excluded.llm_calls,
+  input_tokens = traces.input_tokens + excluded.input_tokens,
+  output_tokens = traces.output_tokens + excluded.output_tokens,
+  cost_usd = traces.cost_usd + excluded.cost_usd,
+  cost_unknown = traces.cost_unknown + excluded.cost_unknown`;
 
 export const INSERT_LOG = `INSERT INTO logs (trace_id, span_id, time_ns, observed_ns, severity_number, severity_text, event_name, body, attributes, resource_id, scope_id, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`;
 
 export const SPAN_COLUMNS = `s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.start_ns, s.end_ns, s.status_code, s.status_message, s.resource_id, s.scope_id, s.attributes, s.events, s.links, s.extra`;
+
+export const TRACE_COLUMNS = `t.trace_id, COALESCE(t.root_name, t.first_name), t.service, t.span_count, t.error_count, t.start_ns, t.end_ns,
+  t.llm_calls, t.input_tokens, t.output_tokens, t.cost_usd, t.cost_unknown, t.run_id, t.pinned`;

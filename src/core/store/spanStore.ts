@@ -1,27 +1,37 @@
 /**
  * The span store: SQLite (sql.js, in memory) made durable by a snapshot file and a journal.
  *
- * Persistence protocol. Every batch is appended to `NAME-journal-EPOCH` as it is stored (raw
+ * Persistence protocol. Every change is appended to `NAME-journal-EPOCH` as it is made (raw
  * OTLP bodies are journaled as received, so persisting costs no encoding). When the journal has
  * grown past the snapshot's size, a checkpoint bumps the epoch, exports the database, writes it
- * to a temporary file and renames it over `NAME`, then deletes older journals; batches during
+ * to a temporary file and renames it over `NAME`, then deletes older journals; changes during
  * the write go to the new epoch's journal. Opening replays every journal whose epoch is not
  * older than the snapshot's. So the cost per batch is its own size, a checkpoint's cost is
  * amortised over as many bytes as it writes, and a kill at any moment leaves files that open.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import type { Database, SqlValue, Statement } from 'sql.js';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Database } from 'sql.js';
 import { Emitter } from '../events.js';
-import { durationMs, type LogRecord, type Resource, type Scope, type Span } from '../model.js';
+import type { LogRecord, Span } from '../model.js';
+import type { Price } from '../normalize/prices.js';
 import { decodeLogs, decodeTraces } from '../otlp/decode.js';
 import { journalPath, listJournals, moveAside, removeQuietly, writeSnapshot } from './files.js';
 import { Journal, RecordKind, readJournal } from './journal.js';
-import { type LogRow, type SpanRow, logFromRow, padNs, serviceOf, spanExtra, spanFromRow, unpadNs } from './rows.js';
-import { CREATE_SCHEMA, INSERT_LOG, INSERT_SPAN, SCHEMA_VERSION, SPAN_COLUMNS, UPSERT_TRACE } from './schema.js';
+import { CREATE_SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { type RunSummary, SpanTables, type TraceSummary } from './spanTables.js';
 import { loadSqlJs } from './sqlite.js';
+
+export type { RunSummary, TraceSummary };
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';
+}
+
+export interface RetentionLimits {
+  /** Most traces kept; the oldest unpinned runs go first. */
+  maxTraces?: number;
+  /** Most bytes the database may take. */
+  maxBytes?: number;
 }
 
 export interface StoreOptions {
@@ -33,6 +43,11 @@ export interface StoreOptions {
   onWarning?: (message: string) => void;
   /** A checkpoint happens once the journal is larger than this and than the last snapshot. */
   checkpointMinBytes?: number;
+  retention?: RetentionLimits;
+  /** Price overrides, USD per million tokens, by model. */
+  prices?: Record<string, Price>;
+  /** Quiet time that splits the traces of one instance into runs. */
+  quietGapMs?: number;
 }
 
 /** Where the raw body of a batch came from, so the journal can keep it as it is. */
@@ -41,63 +56,37 @@ export interface RawBody {
   body: Uint8Array;
 }
 
-export interface TraceSummary {
-  traceId: string;
-  name: string;
-  service: string;
-  spanCount: number;
-  errorCount: number;
-  startTimeUnixNano: string;
-  durationMs: number;
-}
-
 export interface StoreChange {
   spans: number;
   logs: number;
   traceIds: string[];
+  /** Traces deleted (by the user or by retention). */
+  deletedTraceIds: string[];
   cleared: boolean;
 }
 
-interface Statements {
-  span: Statement;
-  trace: Statement;
-  log: Statement;
-}
-
-interface TraceDelta {
-  rootName: string | null;
-  firstName: string;
-  service: string;
-  count: number;
-  errors: number;
-  start: string;
-  end: string;
-}
+const RETENTION_EVERY_MS = 1000;
 
 export class SpanStore {
   private readonly changes = new Emitter<StoreChange>();
-  /** Fired after each stored batch and after clear. */
+  /** Fired after each stored batch, deletion and clear. */
   readonly onDidChange = this.changes.event;
-
-  private stmts: Statements | undefined;
-  private readonly resourceIds = new Map<string, number>();
-  private readonly resourcesById = new Map<number, Resource>();
-  private readonly scopeIds = new Map<string, number>();
-  private readonly scopesById = new Map<number, Scope>();
-  // Spans of one OTLP ResourceSpans share one object: identity spares a JSON.stringify per span.
-  private resourceIdByObject = new WeakMap<Resource, number>();
-  private scopeIdByObject = new WeakMap<Scope, number>();
   private journal: Journal | undefined;
   private checkpointing: Promise<void> | undefined;
   private snapshotBytes = 0;
-  private spanTotal = 0;
   private closed = false;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private replaying = false;
 
   private constructor(
-    private db: Database,
+    private readonly tables: SpanTables,
     private epoch: number,
     private readonly options: StoreOptions,
   ) {}
+
+  private get db(): Database {
+    return this.tables.db;
+  }
 
   static async open(options: StoreOptions = {}): Promise<SpanStore> {
     const SQL = await loadSqlJs();
@@ -111,8 +100,7 @@ export class SpanStore {
       try {
         bytes = readFileSync(file);
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT') bytes = unreadable(file, err as Error, options);
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') bytes = unreadable(file, err as Error, options);
       }
     }
     if (file && bytes) {
@@ -131,9 +119,8 @@ export class SpanStore {
     db ??= new SQL.Database();
     db.exec(CREATE_SCHEMA);
     db.run(`INSERT OR IGNORE INTO meta VALUES ('schema', ?), ('epoch', ?)`, [String(SCHEMA_VERSION), String(epoch)]);
-    const store = new SpanStore(db, epoch, options);
+    const store = new SpanStore(new SpanTables(db, { prices: options.prices, quietGapMs: options.quietGapMs }), epoch, options);
     store.snapshotBytes = bytes?.length ?? 0;
-    store.loadLookups();
     if (file) await store.recover(file, replayAll);
     return store;
   }
@@ -141,10 +128,15 @@ export class SpanStore {
   /** Replays journals newer than the snapshot; a writable store then checkpoints to start clean. */
   private async recover(file: string, replayAll: boolean): Promise<void> {
     const journals = listJournals(file).filter((j) => replayAll || j.epoch >= this.epoch);
-    for (const j of journals) {
-      const { records, corruptTail } = readJournal(j.path);
-      for (const r of records) this.replay(r.kind, r.payload);
-      if (corruptTail) this.options.onWarning?.(`The end of ${j.path} was incomplete (the process stopped mid-write); the records before it were recovered.`);
+    this.replaying = true;
+    try {
+      for (const j of journals) {
+        const { records, corruptTail } = readJournal(j.path);
+        for (const r of records) this.apply(r.kind, r.payload);
+        if (corruptTail) this.options.onWarning?.(`The end of ${j.path} was incomplete (the process stopped mid-write); the records before it were recovered.`);
+      }
+    } finally {
+      this.replaying = false;
     }
     if (this.options.readOnly) return;
     this.epoch = Math.max(this.epoch, ...journals.map((j) => j.epoch));
@@ -152,109 +144,166 @@ export class SpanStore {
     else this.journal = new Journal(journalPath(file, this.epoch), (e) => this.writeFailed(e));
   }
 
-  private replay(kind: RecordKind, payload: Buffer): void {
+  /** Applies one change, from a caller or from a journal being replayed. */
+  private apply(kind: RecordKind, payload: Uint8Array): StoreChange {
+    const change: StoreChange = { spans: 0, logs: 0, traceIds: [], deletedTraceIds: [], cleared: false };
+    const utf8 = (): string => Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('utf8');
     switch (kind) {
       case RecordKind.TracesProtobuf:
       case RecordKind.TracesJson:
-        this.insertSpans(decodeTraces(payload, kind === RecordKind.TracesJson ? 'json' : 'protobuf').items);
-        break;
+        return this.applySpans(decodeTraces(payload, kind === RecordKind.TracesJson ? 'json' : 'protobuf').items);
+      case RecordKind.SpansInternal:
+        return this.applySpans(JSON.parse(utf8()) as Span[]);
       case RecordKind.LogsProtobuf:
       case RecordKind.LogsJson:
-        this.insertLogs(decodeLogs(payload, kind === RecordKind.LogsJson ? 'json' : 'protobuf').items);
-        break;
-      case RecordKind.SpansInternal:
-        this.insertSpans(JSON.parse(payload.toString('utf8')) as Span[]);
-        break;
+        return this.applyLogs(decodeLogs(payload, kind === RecordKind.LogsJson ? 'json' : 'protobuf').items);
       case RecordKind.LogsInternal:
-        this.insertLogs(JSON.parse(payload.toString('utf8')) as LogRecord[]);
-        break;
+        return this.applyLogs(JSON.parse(utf8()) as LogRecord[]);
       case RecordKind.Clear:
-        this.deleteAll();
-        break;
+        this.tables.deleteAll();
+        change.cleared = true;
+        return change;
+      case RecordKind.DeleteTraces:
+        change.deletedTraceIds = JSON.parse(utf8()) as string[];
+        this.tables.deleteTraces(change.deletedTraceIds);
+        return change;
+      case RecordKind.Pin: {
+        const pin = JSON.parse(utf8()) as { what: 'run' | 'trace'; id: string; pinned: boolean };
+        this.tables.setPinned(pin.what, pin.id, pin.pinned);
+        change.traceIds = pin.what === 'trace' ? [pin.id] : this.tables.traceIdsOfRun(pin.id);
+        return change;
+      }
       default:
         throw new StoreError(`unknown journal record kind ${kind as number}`);
     }
   }
 
+  private applySpans(spans: Span[]): StoreChange {
+    const { inserted, traceIds } = this.tables.insertSpans(spans);
+    return { spans: inserted, logs: 0, traceIds, deletedTraceIds: [], cleared: false };
+  }
+
+  private applyLogs(logs: LogRecord[]): StoreChange {
+    const count = this.tables.insertLogs(logs);
+    return { spans: 0, logs: count, traceIds: [...new Set(logs.map((l) => l.traceId).filter(Boolean))], deletedTraceIds: [], cleared: false };
+  }
+
+  /** Applies a change made here, journals it, and tells listeners. */
+  private change(kind: RecordKind, payload: Uint8Array, applyWith?: () => StoreChange): StoreChange {
+    if (this.options.readOnly) throw new StoreError('this store was opened read-only');
+    if (this.closed) throw new StoreError('this store is closed');
+    const change = applyWith ? applyWith() : this.apply(kind, payload);
+    this.journalAppend(kind, payload);
+    if (change.spans || change.logs || change.cleared || change.deletedTraceIds.length || change.traceIds.length) this.changes.fire(change);
+    if (change.spans) this.scheduleRetention();
+    return change;
+  }
+
   /** Stores spans (duplicates of a stored trace and span id are ignored); returns how many were new. */
   addSpans(spans: Span[], raw?: RawBody): number {
-    this.assertWritable();
-    const inserted = this.insertSpans(spans);
     const kind = raw ? (raw.encoding === 'json' ? RecordKind.TracesJson : RecordKind.TracesProtobuf) : RecordKind.SpansInternal;
-    this.journalAppend(kind, raw?.body ?? Buffer.from(JSON.stringify(spans)));
-    return inserted;
+    const payload = raw?.body ?? Buffer.from(JSON.stringify(spans));
+    return this.change(kind, payload, () => this.applySpans(spans)).spans;
   }
 
   addLogs(logs: LogRecord[], raw?: RawBody): number {
-    this.assertWritable();
-    const inserted = this.insertLogs(logs);
     const kind = raw ? (raw.encoding === 'json' ? RecordKind.LogsJson : RecordKind.LogsProtobuf) : RecordKind.LogsInternal;
-    this.journalAppend(kind, raw?.body ?? Buffer.from(JSON.stringify(logs)));
-    return inserted;
+    const payload = raw?.body ?? Buffer.from(JSON.stringify(logs));
+    return this.change(kind, payload, () => this.applyLogs(logs)).logs;
   }
 
   clear(): void {
-    this.assertWritable();
-    this.deleteAll();
-    this.journalAppend(RecordKind.Clear, Buffer.alloc(0));
+    this.change(RecordKind.Clear, Buffer.alloc(0));
+  }
+
+  deleteTraces(traceIds: string[]): void {
+    if (traceIds.length) this.change(RecordKind.DeleteTraces, Buffer.from(JSON.stringify(traceIds)));
+  }
+
+  deleteRun(runId: string): void {
+    this.deleteTraces(this.tables.traceIdsOfRun(runId));
+  }
+
+  setPinned(what: 'run' | 'trace', id: string, pinned: boolean): void {
+    this.change(RecordKind.Pin, Buffer.from(JSON.stringify({ what, id, pinned })));
   }
 
   get spanCount(): number {
-    return this.spanTotal;
+    return this.tables.spanCount;
   }
 
-  /** Traces, newest first. */
-  listTraces(limit = 1000, offset = 0): TraceSummary[] {
-    const rows = this.all(
-      `SELECT trace_id, COALESCE(root_name, first_name), service, span_count, error_count, start_ns, end_ns
-       FROM traces ORDER BY start_ns DESC, trace_id LIMIT ? OFFSET ?`,
-      [limit, offset],
-    );
-    return rows.map((r) => ({
-      traceId: r[0] as string,
-      name: r[1] as string,
-      service: r[2] as string,
-      spanCount: r[3] as number,
-      errorCount: r[4] as number,
-      startTimeUnixNano: unpadNs(r[5] as string),
-      durationMs: durationMs(r[5] as string, r[6] as string),
-    }));
+  /** Traces, newest first; of one run when `runId` is given. */
+  listTraces(limit = 1000, offset = 0, runId?: string): TraceSummary[] {
+    return this.tables.listTraces(limit, offset, runId);
   }
 
-  hasTrace(traceId: string): boolean {
-    return this.all(`SELECT 1 FROM traces WHERE trace_id = ?`, [traceId]).length > 0;
+  traceSummary(traceId: string): TraceSummary | undefined {
+    return this.tables.traceSummary(traceId);
+  }
+
+  /** Runs, newest first. */
+  listRuns(): RunSummary[] {
+    return this.tables.listRuns();
   }
 
   /** One trace's spans in start order. */
   getTrace(traceId: string): Span[] {
-    const rows = this.all(`SELECT ${SPAN_COLUMNS} FROM spans s WHERE s.trace_id = ? ORDER BY s.start_ns, s.span_id`, [traceId]);
-    return rows.map((r) => this.spanFrom(r as SpanRow));
+    return this.tables.getTrace(traceId);
   }
 
   /** Spans overlapping [startNs, endNs), in start order. */
   spansInWindow(startNs: string, endNs: string, limit = 10000): Span[] {
-    const rows = this.all(
-      `SELECT ${SPAN_COLUMNS} FROM spans s WHERE s.start_ns < ? AND s.end_ns > ? ORDER BY s.start_ns LIMIT ?`,
-      [padNs(endNs), padNs(startNs), limit],
-    );
-    return rows.map((r) => this.spanFrom(r as SpanRow));
+    return this.tables.spansInWindow(startNs, endNs, limit);
   }
 
   /** Log records of a trace (GenAI content often arrives as log events), joined by trace and span id. */
   logsForTrace(traceId: string): LogRecord[] {
-    const rows = this.all(
-      `SELECT trace_id, span_id, time_ns, observed_ns, severity_number, severity_text, event_name, body, attributes, resource_id, scope_id, extra
-       FROM logs WHERE trace_id = ? ORDER BY time_ns, id`,
-      [traceId],
-    );
-    return rows.map((r) => {
-      const row = r as LogRow;
-      return logFromRow(row, this.resourcesById.get(row[9])!, this.scopesById.get(row[10])!);
-    });
+    return this.tables.logsForTrace(traceId);
   }
 
   countLogs(): number {
-    return this.all(`SELECT COUNT(*) FROM logs`)[0]![0] as number;
+    return this.tables.countLogs();
+  }
+
+  traceCount(): number {
+    return this.tables.traceCount();
+  }
+
+  /** Applies the retention limits now: deletes the oldest unpinned runs' traces past them. */
+  enforceRetention(): string[] {
+    const { maxTraces, maxBytes } = this.options.retention ?? {};
+    if (this.options.readOnly || this.closed || (!maxTraces && !maxBytes)) return [];
+    const victims: string[] = [];
+    if (maxTraces) victims.push(...this.tables.oldestUnpinned(this.tables.traceCount() - maxTraces));
+    if (victims.length) this.deleteTraces(victims);
+    if (maxBytes) {
+      // Pages freed by deletes are reused, not returned: measure what is in use.
+      for (let round = 0; round < 20; round++) {
+        const used = this.tables.byteSize() - this.freeBytes();
+        if (used <= maxBytes) break;
+        const count = this.tables.traceCount();
+        const batch = this.tables.oldestUnpinned(Math.max(1, Math.ceil(count * Math.min(0.5, (used - maxBytes) / used + 0.02))));
+        if (batch.length === 0) break;
+        this.deleteTraces(batch);
+        victims.push(...batch);
+      }
+    }
+    return victims;
+  }
+
+  private freeBytes(): number {
+    const free = this.tables.all('PRAGMA freelist_count')[0]![0] as number;
+    const size = this.tables.all('PRAGMA page_size')[0]![0] as number;
+    return free * size;
+  }
+
+  private scheduleRetention(): void {
+    if (this.replaying || this.retentionTimer || !this.options.retention) return;
+    this.retentionTimer = setTimeout(() => {
+      this.retentionTimer = undefined;
+      this.enforceRetention();
+    }, RETENTION_EVERY_MS);
+    this.retentionTimer.unref?.();
   }
 
   /** Writes buffered journal records now. */
@@ -270,10 +319,7 @@ export class SpanStore {
       const epoch = this.epoch + 1;
       this.db.run(`UPDATE meta SET value = ? WHERE key = 'epoch'`, [String(epoch)]);
       // export() closes and reopens the database, which frees prepared statements.
-      this.stmts?.span.free();
-      this.stmts?.trace.free();
-      this.stmts?.log.free();
-      this.stmts = undefined;
+      this.tables.freeStatements();
       const bytes = this.db.export();
       const previous = this.journal;
       this.journal = new Journal(journalPath(file, epoch), (e) => this.writeFailed(e));
@@ -294,6 +340,7 @@ export class SpanStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.retentionTimer) clearTimeout(this.retentionTimer);
     if (this.checkpointing) await this.checkpointing;
     if (this.options.path && !this.options.readOnly) await this.checkpoint();
     this.closed = true;
@@ -301,11 +348,6 @@ export class SpanStore {
     this.journal = undefined;
     this.changes.dispose();
     this.db.close();
-  }
-
-  private assertWritable(): void {
-    if (this.options.readOnly) throw new StoreError('this store was opened read-only');
-    if (this.closed) throw new StoreError('this store is closed');
   }
 
   private journalAppend(kind: RecordKind, payload: Uint8Array): void {
@@ -318,155 +360,14 @@ export class SpanStore {
   private writeFailed(err: Error): void {
     this.options.onWarning?.(`Spans could not be written to disk (${err.message}); they are kept in memory until the next successful write.`);
   }
-
-  private statements(): Statements {
-    this.stmts ??= { span: this.db.prepare(INSERT_SPAN), trace: this.db.prepare(UPSERT_TRACE), log: this.db.prepare(INSERT_LOG) };
-    return this.stmts;
-  }
-
-  private insertSpans(spans: Span[]): number {
-    if (spans.length === 0) return 0;
-    const { span: insert, trace: upsert } = this.statements();
-    const deltas = new Map<string, TraceDelta>();
-    let inserted = 0;
-    this.db.run('BEGIN');
-    try {
-      for (const s of spans) {
-        const start = padNs(s.startTimeUnixNano);
-        const end = padNs(s.endTimeUnixNano);
-        const resourceId = this.resourceId(s.resource);
-        insert.run([
-          s.traceId, s.spanId, s.parentSpanId, s.name, s.kind, start, end,
-          durationMs(s.startTimeUnixNano, s.endTimeUnixNano),
-          s.status.code === 'error' ? 2 : s.status.code === 'ok' ? 1 : 0,
-          s.status.message, resourceId, this.scopeId(s.scope), JSON.stringify(s.attributes),
-          s.events.length ? JSON.stringify(s.events) : null,
-          s.links.length ? JSON.stringify(s.links) : null,
-          spanExtra(s),
-        ]);
-        if (this.db.getRowsModified() === 0) continue;
-        inserted++;
-        const isRoot = s.parentSpanId === '';
-        const d = deltas.get(s.traceId);
-        const errors = s.status.code === 'error' ? 1 : 0;
-        if (!d) {
-          deltas.set(s.traceId, { rootName: isRoot ? s.name : null, firstName: s.name, service: serviceOf(s.resource), count: 1, errors, start, end });
-          continue;
-        }
-        d.count++;
-        d.errors += errors;
-        if (start < d.start) d.start = start;
-        if (end > d.end) d.end = end;
-        if (isRoot && d.rootName === null) {
-          d.rootName = s.name;
-          d.service = serviceOf(s.resource);
-        }
-      }
-      for (const [traceId, d] of deltas) {
-        upsert.run([traceId, d.rootName, d.firstName, d.service, d.count, d.errors, d.start, d.end]);
-      }
-      this.db.run('COMMIT');
-    } catch (err) {
-      this.db.run('ROLLBACK');
-      throw err;
-    }
-    this.spanTotal += inserted;
-    if (inserted > 0) this.changes.fire({ spans: inserted, logs: 0, traceIds: [...deltas.keys()], cleared: false });
-    return inserted;
-  }
-
-  private insertLogs(logs: LogRecord[]): number {
-    if (logs.length === 0) return 0;
-    const { log: insert } = this.statements();
-    this.db.run('BEGIN');
-    try {
-      for (const l of logs) {
-        const extra = l.droppedAttributesCount || l.flags ? JSON.stringify({ droppedAttributesCount: l.droppedAttributesCount, flags: l.flags }) : null;
-        insert.run([
-          l.traceId, l.spanId, padNs(l.timeUnixNano), padNs(l.observedTimeUnixNano), l.severityNumber, l.severityText,
-          l.eventName, JSON.stringify(l.body), JSON.stringify(l.attributes), this.resourceId(l.resource), this.scopeId(l.scope), extra,
-        ]);
-      }
-      this.db.run('COMMIT');
-    } catch (err) {
-      this.db.run('ROLLBACK');
-      throw err;
-    }
-    const traceIds = [...new Set(logs.map((l) => l.traceId).filter(Boolean))];
-    this.changes.fire({ spans: 0, logs: logs.length, traceIds, cleared: false });
-    return logs.length;
-  }
-
-  private deleteAll(): void {
-    this.db.exec('DELETE FROM spans; DELETE FROM traces; DELETE FROM logs;');
-    this.spanTotal = 0;
-    this.changes.fire({ spans: 0, logs: 0, traceIds: [], cleared: true });
-  }
-
-  private resourceId(r: Resource): number {
-    let id = this.resourceIdByObject.get(r);
-    if (id !== undefined) return id;
-    const json = JSON.stringify(r);
-    id = this.resourceIds.get(json);
-    if (id === undefined) {
-      this.db.run(`INSERT INTO resources (json, service) VALUES (?, ?)`, [json, serviceOf(r)]);
-      id = this.all(`SELECT last_insert_rowid()`)[0]![0] as number;
-      this.resourceIds.set(json, id);
-      this.resourcesById.set(id, r);
-    }
-    this.resourceIdByObject.set(r, id);
-    return id;
-  }
-
-  private scopeId(s: Scope): number {
-    let id = this.scopeIdByObject.get(s);
-    if (id !== undefined) return id;
-    const json = JSON.stringify(s);
-    id = this.scopeIds.get(json);
-    if (id === undefined) {
-      this.db.run(`INSERT INTO scopes (json) VALUES (?)`, [json]);
-      id = this.all(`SELECT last_insert_rowid()`)[0]![0] as number;
-      this.scopeIds.set(json, id);
-      this.scopesById.set(id, s);
-    }
-    this.scopeIdByObject.set(s, id);
-    return id;
-  }
-
-  private loadLookups(): void {
-    for (const [id, json] of this.all(`SELECT id, json FROM resources`)) {
-      this.resourceIds.set(json as string, id as number);
-      this.resourcesById.set(id as number, JSON.parse(json as string) as Resource);
-    }
-    for (const [id, json] of this.all(`SELECT id, json FROM scopes`)) {
-      this.scopeIds.set(json as string, id as number);
-      this.scopesById.set(id as number, JSON.parse(json as string) as Scope);
-    }
-    this.spanTotal = this.all(`SELECT COUNT(*) FROM spans`)[0]![0] as number;
-  }
-
-  private spanFrom(row: SpanRow): Span {
-    return spanFromRow(row, this.resourcesById.get(row[9])!, this.scopesById.get(row[10])!);
-  }
-
-  private all(sql: string, params: SqlValue[] = []): SqlValue[][] {
-    const stmt = this.db.prepare(sql);
-    try {
-      stmt.bind(params);
-      const rows: SqlValue[][] = [];
-      while (stmt.step()) rows.push(stmt.get());
-      return rows;
-    } finally {
-      stmt.free();
-    }
-  }
 }
 
 function readEpoch(db: Database): number {
-  const res = db.exec(`SELECT value FROM meta WHERE key = 'epoch'`);
-  const value = res[0]?.values[0]?.[0];
-  if (value === undefined) throw new StoreError('no Spanlens metadata');
-  return Number(value);
+  const res = db.exec(`SELECT key, value FROM meta WHERE key IN ('epoch', 'schema')`);
+  const values = new Map(res[0]?.values.map((r) => [r[0] as string, r[1] as string]));
+  if (!values.has('epoch')) throw new StoreError('no Spanlens metadata');
+  if (Number(values.get('schema')) !== SCHEMA_VERSION) throw new StoreError(`schema version ${values.get('schema')} is not ${SCHEMA_VERSION}`);
+  return Number(values.get('epoch'));
 }
 
 function unreadable(file: string, err: Error, options: StoreOptions): undefined {

@@ -1,0 +1,396 @@
+/**
+ * The SQL side of the store: inserts with per-trace and per-run aggregates, the queries the
+ * views need, deletes and pins. No files here; spanStore.ts makes it durable.
+ */
+import type { Database, SqlValue, Statement } from 'sql.js';
+import { durationMs, type LogRecord, type Resource, type Scope, type Span } from '../model.js';
+import type { Price } from '../normalize/prices.js';
+import { normalizeSpan } from '../normalize/normalizeSpan.js';
+import { type LogRow, type SpanRow, logFromRow, padNs, serviceOf, spanExtra, spanFromRow, unpadNs } from './rows.js';
+import { DEFAULT_QUIET_GAP_MS, implicitRunId, runKeyOf } from './runs.js';
+import { INSERT_LOG, INSERT_SPAN, SPAN_COLUMNS, TRACE_COLUMNS, UPSERT_TRACE } from './schema.js';
+
+export interface TraceSummary {
+  traceId: string;
+  name: string;
+  service: string;
+  spanCount: number;
+  errorCount: number;
+  startTimeUnixNano: string;
+  durationMs: number;
+  llmCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Null when no call's cost is known, or when any call's model has no price. */
+  costUsd: number | null;
+  runId: string;
+  pinned: boolean;
+}
+
+export interface RunSummary {
+  runId: string;
+  service: string;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  traceCount: number;
+  pinned: boolean;
+  /** True when the app named the run (`spanlens.run.id`), false when grouped by instance and time. */
+  explicit: boolean;
+}
+
+export interface TablesOptions {
+  prices?: Record<string, Price>;
+  quietGapMs?: number;
+}
+
+interface Statements {
+  span: Statement;
+  trace: Statement;
+  log: Statement;
+  traceRun: Statement;
+}
+
+interface TraceDelta {
+  rootName: string | null;
+  firstName: string;
+  service: string;
+  resource: Resource;
+  count: number;
+  errors: number;
+  start: string;
+  end: string;
+  llmCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+  cost: number;
+  costUnknown: number;
+}
+
+export class SpanTables {
+  private stmts: Statements | undefined;
+  private readonly resourceIds = new Map<string, number>();
+  private readonly resourcesById = new Map<number, Resource>();
+  private readonly scopeIds = new Map<string, number>();
+  private readonly scopesById = new Map<number, Scope>();
+  // Spans of one OTLP ResourceSpans share one object: identity spares a JSON.stringify per span.
+  private readonly resourceIdByObject = new WeakMap<Resource, number>();
+  private readonly scopeIdByObject = new WeakMap<Scope, number>();
+  spanCount = 0;
+
+  constructor(
+    readonly db: Database,
+    private readonly options: TablesOptions = {},
+  ) {
+    for (const [id, json] of this.all(`SELECT id, json FROM resources`)) {
+      this.resourceIds.set(json as string, id as number);
+      this.resourcesById.set(id as number, JSON.parse(json as string) as Resource);
+    }
+    for (const [id, json] of this.all(`SELECT id, json FROM scopes`)) {
+      this.scopeIds.set(json as string, id as number);
+      this.scopesById.set(id as number, JSON.parse(json as string) as Scope);
+    }
+    this.spanCount = this.scalar(`SELECT COUNT(*) FROM spans`) as number;
+  }
+
+  /** Prepared statements are freed by Database.export(); call before it. */
+  freeStatements(): void {
+    if (!this.stmts) return;
+    for (const s of Object.values(this.stmts)) s.free();
+    this.stmts = undefined;
+  }
+
+  private statements(): Statements {
+    this.stmts ??= {
+      span: this.db.prepare(INSERT_SPAN),
+      trace: this.db.prepare(UPSERT_TRACE),
+      log: this.db.prepare(INSERT_LOG),
+      traceRun: this.db.prepare(`SELECT run_id FROM traces WHERE trace_id = ?`),
+    };
+    return this.stmts;
+  }
+
+  /** Inserts spans (ignoring a trace and span id seen before); returns the new count and the traces touched. */
+  insertSpans(spans: Span[]): { inserted: number; traceIds: string[] } {
+    if (spans.length === 0) return { inserted: 0, traceIds: [] };
+    const { span: insert, trace: upsert } = this.statements();
+    const deltas = new Map<string, TraceDelta>();
+    let inserted = 0;
+    this.db.run('BEGIN');
+    try {
+      for (const s of spans) {
+        const start = padNs(s.startTimeUnixNano);
+        const end = padNs(s.endTimeUnixNano);
+        const n = normalizeSpan(s, [], { withContent: false, prices: this.options.prices });
+        const call = n.llm;
+        const model = call ? call.responseModel ?? call.requestModel : null;
+        insert.run([
+          s.traceId, s.spanId, s.parentSpanId, s.name, s.kind, start, end,
+          durationMs(s.startTimeUnixNano, s.endTimeUnixNano),
+          s.status.code === 'error' ? 2 : s.status.code === 'ok' ? 1 : 0,
+          s.status.message, this.resourceId(s.resource), this.scopeId(s.scope), JSON.stringify(s.attributes),
+          s.events.length ? JSON.stringify(s.events) : null,
+          s.links.length ? JSON.stringify(s.links) : null,
+          spanExtra(s), n.kind, model, call?.usage.inputTokens ?? null, call?.usage.outputTokens ?? null, call?.costUsd ?? null,
+        ]);
+        if (this.db.getRowsModified() === 0) continue;
+        inserted++;
+        let d = deltas.get(s.traceId);
+        if (!d) {
+          d = { rootName: null, firstName: s.name, service: serviceOf(s.resource), resource: s.resource, count: 0, errors: 0, start, end, llmCalls: 0, inputTokens: 0, outputTokens: 0, cost: 0, costUnknown: 0 };
+          deltas.set(s.traceId, d);
+        }
+        d.count++;
+        if (s.status.code === 'error') d.errors++;
+        if (start < d.start) d.start = start;
+        if (end > d.end) d.end = end;
+        if (s.parentSpanId === '' && d.rootName === null) {
+          d.rootName = s.name;
+          d.service = serviceOf(s.resource);
+        }
+        if (call) {
+          d.llmCalls++;
+          d.inputTokens += call.usage.inputTokens ?? 0;
+          d.outputTokens += call.usage.outputTokens ?? 0;
+          if (call.costUsd !== null) d.cost += call.costUsd;
+          else if (call.usage.inputTokens !== null || call.usage.outputTokens !== null) d.costUnknown++;
+        }
+      }
+      for (const [traceId, d] of deltas) {
+        const runId = this.runFor(traceId, d);
+        upsert.run([traceId, d.rootName, d.firstName, d.service, d.count, d.errors, d.start, d.end, d.llmCalls, d.inputTokens, d.outputTokens, d.cost, d.costUnknown, runId]);
+      }
+      this.db.run('COMMIT');
+    } catch (err) {
+      this.db.run('ROLLBACK');
+      throw err;
+    }
+    this.spanCount += inserted;
+    return { inserted, traceIds: [...deltas.keys()] };
+  }
+
+  /** The run of a trace: the one it already has, else the one its resource names or groups it into. */
+  private runFor(traceId: string, d: TraceDelta): string {
+    const { traceRun } = this.statements();
+    traceRun.bind([traceId]);
+    const existing = traceRun.step() ? (traceRun.get()[0] as string) : undefined;
+    traceRun.reset();
+    const { explicit, key, service } = runKeyOf(d.resource);
+    let runId = existing ?? explicit;
+    if (!runId) {
+      const gapNs = BigInt(this.options.quietGapMs ?? DEFAULT_QUIET_GAP_MS) * 1_000_000n;
+      const latest = this.all(`SELECT run_id, start_ns, end_ns FROM runs WHERE run_key = ? AND explicit = 0 ORDER BY end_ns DESC LIMIT 1`, [key])[0];
+      const joins = latest && BigInt(d.start) <= BigInt(latest[2] as string) + gapNs && BigInt(d.end) + gapNs >= BigInt(latest[1] as string);
+      runId = joins ? (latest[0] as string) : implicitRunId(key, d.start);
+    }
+    this.db.run(
+      `INSERT INTO runs (run_id, run_key, service, start_ns, end_ns, explicit) VALUES (?,?,?,?,?,?)
+       ON CONFLICT(run_id) DO UPDATE SET start_ns = MIN(runs.start_ns, excluded.start_ns), end_ns = MAX(runs.end_ns, excluded.end_ns)`,
+      [runId, key, service, d.start, d.end, explicit ? 1 : 0],
+    );
+    return runId;
+  }
+
+  insertLogs(logs: LogRecord[]): number {
+    if (logs.length === 0) return 0;
+    const { log: insert } = this.statements();
+    this.db.run('BEGIN');
+    try {
+      for (const l of logs) {
+        const extra = l.droppedAttributesCount || l.flags ? JSON.stringify({ droppedAttributesCount: l.droppedAttributesCount, flags: l.flags }) : null;
+        insert.run([
+          l.traceId, l.spanId, padNs(l.timeUnixNano), padNs(l.observedTimeUnixNano), l.severityNumber, l.severityText,
+          l.eventName, JSON.stringify(l.body), JSON.stringify(l.attributes), this.resourceId(l.resource), this.scopeId(l.scope), extra,
+        ]);
+      }
+      this.db.run('COMMIT');
+    } catch (err) {
+      this.db.run('ROLLBACK');
+      throw err;
+    }
+    return logs.length;
+  }
+
+  listTraces(limit: number, offset: number, runId?: string): TraceSummary[] {
+    const where = runId === undefined ? '' : 'WHERE t.run_id = ?';
+    const params: SqlValue[] = runId === undefined ? [limit, offset] : [runId, limit, offset];
+    return this.all(`SELECT ${TRACE_COLUMNS} FROM traces t ${where} ORDER BY t.start_ns DESC, t.trace_id LIMIT ? OFFSET ?`, params).map(traceFrom);
+  }
+
+  traceSummary(traceId: string): TraceSummary | undefined {
+    const row = this.all(`SELECT ${TRACE_COLUMNS} FROM traces t WHERE t.trace_id = ?`, [traceId])[0];
+    return row ? traceFrom(row) : undefined;
+  }
+
+  listRuns(): RunSummary[] {
+    return this.all(
+      `SELECT r.run_id, r.service, r.start_ns, r.end_ns, (SELECT COUNT(*) FROM traces t WHERE t.run_id = r.run_id), r.pinned, r.explicit
+       FROM runs r ORDER BY r.start_ns DESC`,
+    ).map((r) => ({
+      runId: r[0] as string,
+      service: r[1] as string,
+      startTimeUnixNano: unpadNs(r[2] as string),
+      endTimeUnixNano: unpadNs(r[3] as string),
+      traceCount: r[4] as number,
+      pinned: r[5] === 1,
+      explicit: r[6] === 1,
+    }));
+  }
+
+  getTrace(traceId: string): Span[] {
+    return this.all(`SELECT ${SPAN_COLUMNS} FROM spans s WHERE s.trace_id = ? ORDER BY s.start_ns, s.span_id`, [traceId]).map((r) => this.spanFrom(r as SpanRow));
+  }
+
+  spansInWindow(startNs: string, endNs: string, limit: number): Span[] {
+    return this.all(`SELECT ${SPAN_COLUMNS} FROM spans s WHERE s.start_ns < ? AND s.end_ns > ? ORDER BY s.start_ns LIMIT ?`, [padNs(endNs), padNs(startNs), limit]).map((r) =>
+      this.spanFrom(r as SpanRow),
+    );
+  }
+
+  logsForTrace(traceId: string): LogRecord[] {
+    return this.all(
+      `SELECT trace_id, span_id, time_ns, observed_ns, severity_number, severity_text, event_name, body, attributes, resource_id, scope_id, extra
+       FROM logs WHERE trace_id = ? ORDER BY time_ns, id`,
+      [traceId],
+    ).map((r) => {
+      const row = r as LogRow;
+      return logFromRow(row, this.resourcesById.get(row[9])!, this.scopesById.get(row[10])!);
+    });
+  }
+
+  countLogs(): number {
+    return this.scalar(`SELECT COUNT(*) FROM logs`) as number;
+  }
+
+  traceCount(): number {
+    return this.scalar(`SELECT COUNT(*) FROM traces`) as number;
+  }
+
+  /** Bytes the database occupies (its pages), for the size limit. */
+  byteSize(): number {
+    return (this.scalar(`PRAGMA page_count`) as number) * (this.scalar(`PRAGMA page_size`) as number);
+  }
+
+  deleteAll(): void {
+    this.db.exec('DELETE FROM spans; DELETE FROM traces; DELETE FROM logs; DELETE FROM runs;');
+    this.spanCount = 0;
+  }
+
+  /** Deletes traces with their spans and logs; runs left empty go too. Returns the spans removed. */
+  deleteTraces(traceIds: string[]): number {
+    if (traceIds.length === 0) return 0;
+    let removed = 0;
+    this.db.run('BEGIN');
+    try {
+      for (const id of traceIds) {
+        this.db.run(`DELETE FROM spans WHERE trace_id = ?`, [id]);
+        removed += this.db.getRowsModified();
+        this.db.run(`DELETE FROM logs WHERE trace_id = ?`, [id]);
+        this.db.run(`DELETE FROM traces WHERE trace_id = ?`, [id]);
+      }
+      this.db.run(`DELETE FROM runs WHERE NOT EXISTS (SELECT 1 FROM traces t WHERE t.run_id = runs.run_id)`);
+      this.db.run('COMMIT');
+    } catch (err) {
+      this.db.run('ROLLBACK');
+      throw err;
+    }
+    this.spanCount -= removed;
+    return removed;
+  }
+
+  traceIdsOfRun(runId: string): string[] {
+    return this.all(`SELECT trace_id FROM traces WHERE run_id = ?`, [runId]).map((r) => r[0] as string);
+  }
+
+  setPinned(what: 'run' | 'trace', id: string, pinned: boolean): void {
+    if (what === 'run') this.db.run(`UPDATE runs SET pinned = ? WHERE run_id = ?`, [pinned ? 1 : 0, id]);
+    else this.db.run(`UPDATE traces SET pinned = ? WHERE trace_id = ?`, [pinned ? 1 : 0, id]);
+  }
+
+  /**
+   * Traces to delete so that at most `maxTraces` remain: the oldest unpinned runs first, whole;
+   * within the newest run only its oldest traces, so the run being watched keeps its latest.
+   */
+  oldestUnpinned(excess: number): string[] {
+    if (excess <= 0) return [];
+    const rows = this.all(
+      `SELECT t.trace_id FROM traces t JOIN runs r ON r.run_id = t.run_id
+       WHERE t.pinned = 0 AND r.pinned = 0 ORDER BY r.end_ns, t.start_ns LIMIT ?`,
+      [excess],
+    );
+    return rows.map((r) => r[0] as string);
+  }
+
+  resourceOf(id: number): Resource | undefined {
+    return this.resourcesById.get(id);
+  }
+
+  private resourceId(r: Resource): number {
+    let id = this.resourceIdByObject.get(r);
+    if (id !== undefined) return id;
+    const json = JSON.stringify(r);
+    id = this.resourceIds.get(json);
+    if (id === undefined) {
+      this.db.run(`INSERT INTO resources (json, service) VALUES (?, ?)`, [json, serviceOf(r)]);
+      id = this.scalar(`SELECT last_insert_rowid()`) as number;
+      this.resourceIds.set(json, id);
+      this.resourcesById.set(id, r);
+    }
+    this.resourceIdByObject.set(r, id);
+    return id;
+  }
+
+  private scopeId(s: Scope): number {
+    let id = this.scopeIdByObject.get(s);
+    if (id !== undefined) return id;
+    const json = JSON.stringify(s);
+    id = this.scopeIds.get(json);
+    if (id === undefined) {
+      this.db.run(`INSERT INTO scopes (json) VALUES (?)`, [json]);
+      id = this.scalar(`SELECT last_insert_rowid()`) as number;
+      this.scopeIds.set(json, id);
+      this.scopesById.set(id, s);
+    }
+    this.scopeIdByObject.set(s, id);
+    return id;
+  }
+
+  private spanFrom(row: SpanRow): Span {
+    return spanFromRow(row, this.resourcesById.get(row[9])!, this.scopesById.get(row[10])!);
+  }
+
+  private scalar(sql: string, params: SqlValue[] = []): SqlValue {
+    return this.all(sql, params)[0]?.[0] ?? null;
+  }
+
+  all(sql: string, params: SqlValue[] = []): SqlValue[][] {
+    const stmt = this.db.prepare(sql);
+    try {
+      stmt.bind(params);
+      const rows: SqlValue[][] = [];
+      while (stmt.step()) rows.push(stmt.get());
+      return rows;
+    } finally {
+      stmt.free();
+    }
+  }
+}
+
+function traceFrom(r: SqlValue[]): TraceSummary {
+  const llmCalls = r[7] as number;
+  const costUnknown = r[11] as number;
+  return {
+    traceId: r[0] as string,
+    name: r[1] as string,
+    service: r[2] as string,
+    spanCount: r[3] as number,
+    errorCount: r[4] as number,
+    startTimeUnixNano: unpadNs(r[5] as string),
+    durationMs: durationMs(r[5] as string, r[6] as string),
+    llmCalls,
+    inputTokens: r[8] as number,
+    outputTokens: r[9] as number,
+    costUsd: llmCalls > 0 && costUnknown === 0 && (r[10] as number) > 0 ? Math.round((r[10] as number) * 1e9) / 1e9 : null,
+    runId: r[12] as string,
+    pinned: r[13] === 1,
+  };
+}
