@@ -57,13 +57,20 @@ describe('spanlens serve / show', () => {
     });
     const one = run(['show', sent.traceId, '--db', db, '--json']);
     assert.equal(one.code, 0, one.stderr);
-    assert.deepEqual(JSON.parse(one.stdout), {
+    const shown = JSON.parse(one.stdout);
+    const { llm, ...child } = shown.spans[1];
+    assert.deepEqual({ ...shown, spans: [shown.spans[0], child] }, {
       traceId: sent.traceId,
       spans: [
-        { spanId: sent.rootId, parentSpanId: null, name: 'answer_question', service: 'cli-test', startTimeUnixNano: '1700000000000000000', durationMs: 1000, status: 'unset', attributes: {} },
-        { spanId: sent.childId, parentSpanId: sent.rootId, name: 'openai.chat', service: 'cli-test', startTimeUnixNano: '1700000000000000500', durationMs: 250, status: 'error', attributes: { 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 12 } },
+        { spanId: sent.rootId, parentSpanId: null, name: 'answer_question', service: 'cli-test', startTimeUnixNano: '1700000000000000000', durationMs: 1000, status: 'unset', kind: 'other', attributes: {} },
+        { spanId: sent.childId, parentSpanId: sent.rootId, name: 'openai.chat', service: 'cli-test', startTimeUnixNano: '1700000000000000500', durationMs: 250, status: 'error', kind: 'llm', attributes: { 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 12 } },
       ],
     });
+    assert.deepEqual(
+      { model: llm.requestModel, usage: llm.usage, cost: llm.costUsd, error: llm.error, input: llm.input, latency: llm.latencyMs },
+      { model: 'gpt-4o-mini', usage: { inputTokens: 12, outputTokens: null, totalTokens: 12, cacheReadTokens: null, cacheWriteTokens: null, reasoningTokens: null }, cost: 0.0000018, error: 'timeout', input: [], latency: 250 },
+    );
+    assert.match(llm.contentMissing, /OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true/);
     s2.child.kill('SIGINT');
     assert.equal(await s2.exited, 0);
   });
