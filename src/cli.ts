@@ -2,9 +2,12 @@
  * The headless `spanlens` command, on the same core as the extension:
  *   spanlens serve [--host 127.0.0.1] [--http-port 4318] [--grpc-port 4317] [--db FILE] [--max-body-bytes N]
  *   spanlens show [TRACE_ID] [--db FILE] --json
+ *   spanlens import FILE... [--db FILE]
+ *   spanlens export TRACE_ID [--db FILE] --out FILE
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { ImportError, exportOtlp, importOtlp } from './core/importExport.js';
 import { listJournals } from './core/store/files.js';
 import { showTrace, showTraceList } from './core/views/cliViews.js';
 import { SpanStore, StoreError } from './core/store/spanStore.js';
@@ -16,6 +19,8 @@ const DEFAULT_DB = 'spanlens.db';
 const USAGE = `Usage:
   spanlens serve [--host 127.0.0.1] [--http-port 4318] [--grpc-port 4317] [--db FILE] [--max-body-bytes N]
   spanlens show [TRACE_ID] [--db FILE] --json
+  spanlens import FILE... [--db FILE]
+  spanlens export TRACE_ID [--db FILE] --out FILE
 The database defaults to ./${DEFAULT_DB}.`;
 
 class UsageError extends Error {}
@@ -78,11 +83,7 @@ async function show(args: string[]): Promise<void> {
   });
   if (!values.json) throw new UsageError('only JSON output exists so far: add --json');
   if (positionals.length > 1) throw new UsageError(`show takes at most one trace id, got ${positionals.length}`);
-  const db = values.db;
-  if (!existsSync(db) && listJournals(db).length === 0) {
-    throw new UsageError(`no Spanlens database at ${db}; run "spanlens serve --db ${db}" first, or pass --db FILE`);
-  }
-  const store = await SpanStore.open({ path: db, readOnly: true });
+  const store = await openExisting(values.db);
   try {
     const traceId = positionals[0];
     const out = traceId === undefined ? showTraceList(store) : showTrace(store, traceId.toLowerCase());
@@ -92,6 +93,59 @@ async function show(args: string[]): Promise<void> {
   }
 }
 
+async function importFiles(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, options: { db: { type: 'string', default: DEFAULT_DB } }, strict: true, allowPositionals: true });
+  if (positionals.length === 0) throw new UsageError('import needs at least one file: spanlens import FILE... [--db FILE]');
+  const store = await SpanStore.open({ path: values.db, onWarning: stderrLog.warn });
+  try {
+    for (const file of positionals) {
+      let raw: Buffer;
+      try {
+        raw = readFileSync(file);
+      } catch (err) {
+        throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+      }
+      let r;
+      try {
+        r = importOtlp(store, raw);
+      } catch (err) {
+        if (err instanceof ImportError) throw new UsageError(`${file}: ${err.message}`);
+        throw err;
+      }
+      const rejected = r.rejected ? `, ${r.rejected} rejected` : '';
+      process.stderr.write(`${file}: ${r.spans} spans in ${r.traceIds.length} traces, ${r.logs} log records${rejected}\n`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+async function exportTrace(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { db: { type: 'string', default: DEFAULT_DB }, out: { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) throw new UsageError('export takes one trace id: spanlens export TRACE_ID --out FILE');
+  if (!values.out) throw new UsageError('export needs --out FILE');
+  const store = await openExisting(values.db);
+  try {
+    const traceId = positionals[0]!.toLowerCase();
+    if (!store.traceSummary(traceId)) throw new StoreError(`no trace ${traceId} in this database; "spanlens show --json" lists the trace ids it has`);
+    writeFileSync(values.out, exportOtlp(store, [traceId]));
+  } finally {
+    await store.close();
+  }
+}
+
+async function openExisting(db: string): Promise<SpanStore> {
+  if (!existsSync(db) && listJournals(db).length === 0) {
+    throw new UsageError(`no Spanlens database at ${db}; run "spanlens serve --db ${db}" first, or pass --db FILE`);
+  }
+  return SpanStore.open({ path: db, readOnly: true });
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -99,6 +153,10 @@ async function main(argv: string[]): Promise<void> {
       return serve(rest);
     case 'show':
       return show(rest);
+    case 'import':
+      return importFiles(rest);
+    case 'export':
+      return exportTrace(rest);
     case undefined:
     case '-h':
     case '--help':

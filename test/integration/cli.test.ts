@@ -146,6 +146,27 @@ describe('spanlens serve / show', () => {
     assert.match(corrupt.stderr, /is not a readable Spanlens database/);
   });
 
+  it('exports a trace to an OTLP JSON file and imports it into another database', async () => {
+    const db = tempDb();
+    const s = await serve(['--http-port', '0', '--grpc-port', '0', '--db', db]);
+    const sent = await sendTrace(s.http);
+    s.child.kill('SIGTERM');
+    assert.equal(await s.exited, 0);
+    const out = `${db}.export.json`;
+    const exported = run(['export', sent.traceId, '--db', db, '--out', out]);
+    assert.equal(exported.code, 0, exported.stderr);
+    const other = tempDb();
+    const imported = run(['import', out, '--db', other]);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(imported.stderr, /2 spans in 1 traces, 0 log records/);
+    const before = JSON.parse(run(['show', sent.traceId, '--db', db, '--json']).stdout);
+    const after = JSON.parse(run(['show', sent.traceId, '--db', other, '--json']).stdout);
+    assert.deepEqual(after, before);
+    const bad = run(['import', `${db}.missing.json`, '--db', other]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /cannot read .*missing\.json/);
+  });
+
   it('says so when a trace id is unknown', async () => {
     const db = tempDb();
     const s = await serve(['--http-port', '0', '--grpc-port', '0', '--db', db]);
