@@ -1,0 +1,22 @@
+// Helpers for suite files: find the product extension and wait for it, bounded in time.
+import * as vscode from 'vscode';
+
+export const SPANLENS_ID = 'spanlens.spanlens';
+
+/** The installed Spanlens extension once its activation (on startup) has finished. */
+export async function waitForActivation(timeoutMs = 20_000): Promise<vscode.Extension<unknown>> {
+  const extension = vscode.extensions.getExtension(SPANLENS_ID);
+  if (!extension) throw new Error(`${SPANLENS_ID} is not installed in this extension host`);
+  await waitFor(`${SPANLENS_ID} to activate`, () => extension.isActive, timeoutMs);
+  return extension;
+}
+
+/** Polls `check` every 100 ms until it is true; fails naming `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+}
