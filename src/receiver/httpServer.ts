@@ -18,7 +18,13 @@ export interface HttpReceiverOptions {
   onRequest?: (signal: Signal, accepted: number) => void;
 }
 
-const PATHS: Record<string, Signal> = { '/v1/traces': 'traces', '/v1/logs': 'logs', '/v1/metrics': 'metrics' };
+const PATHS: Record<string, Signal> = {
+  '/v1/traces': 'traces',
+  '/v1/logs': 'logs',
+  '/v1/metrics': 'metrics',
+  // Langfuse SDKs export to their server's OTLP path; accepting it lets them point at Spanlens as they are.
+  '/api/public/otel/v1/traces': 'traces',
+};
 const CONTENT_TYPES: Record<string, Encoding> = {
   'application/x-protobuf': 'protobuf',
   'application/protobuf': 'protobuf',
@@ -39,7 +45,7 @@ export function createHttpReceiver(options: HttpReceiverOptions): http.Server {
 }
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, options: HttpReceiverOptions): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0]!;
+  const path = (req.url ?? '/').split('?')[0]!.replace(/(.)\/+$/, '$1');
   const signal = PATHS[path];
   if (!signal) {
     send(res, 404, 'json', statusBody('json', GrpcCode.UNIMPLEMENTED, `no OTLP endpoint at ${path}; use POST /v1/traces, /v1/logs or /v1/metrics`));

@@ -1,5 +1,7 @@
 /** Typed access to the `spanlens.*` settings; the one place their names are written in code. */
 import * as vscode from 'vscode';
+import type { Price } from '../core/normalize/prices.js';
+import type { StoreOptions } from '../core/store/spanStore.js';
 
 export interface ReceiverConfig {
   enabled: boolean;
@@ -7,6 +9,10 @@ export interface ReceiverConfig {
   grpcPort: number;
   maxBodyBytes: number;
 }
+
+export const RECEIVER_SECTION = 'spanlens.receiver';
+/** Settings that shape what the store keeps and computes. */
+export const STORE_SECTIONS = ['spanlens.retention', 'spanlens.runs', 'spanlens.prices'];
 
 export function receiverConfig(): ReceiverConfig {
   const c = vscode.workspace.getConfiguration('spanlens.receiver');
@@ -18,4 +24,14 @@ export function receiverConfig(): ReceiverConfig {
   };
 }
 
-export const RECEIVER_SECTION = 'spanlens.receiver';
+export function storeConfig(): Pick<StoreOptions, 'retention' | 'prices' | 'quietGapMs'> {
+  const c = vscode.workspace.getConfiguration('spanlens');
+  return {
+    retention: {
+      maxTraces: c.get<number>('retention.maxTraces', 5000),
+      maxBytes: c.get<number>('retention.maxMegabytes', 512) * 1024 * 1024,
+    },
+    prices: c.get<Record<string, Price>>('prices', {}),
+    quietGapMs: c.get<number>('runs.quietGapSeconds', 120) * 1000,
+  };
+}

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { registerCommands } from './commands.js';
-import { RECEIVER_SECTION, receiverConfig } from './config.js';
+import { RECEIVER_SECTION, STORE_SECTIONS, receiverConfig } from './config.js';
 import { ReceiverService } from './receiverService.js';
 import { StatusBar } from './statusBar.js';
 
@@ -15,6 +15,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
+      if (STORE_SECTIONS.some((section) => e.affectsConfiguration(section))) void service.reconfigureStore();
       if (!e.affectsConfiguration(RECEIVER_SECTION)) return;
       const config = receiverConfig();
       if (!config.enabled) void service.stop();

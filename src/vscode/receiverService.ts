@@ -7,7 +7,7 @@ import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { SpanStore } from '../core/store/spanStore.js';
 import { OtlpReceiver, type ReceiverAddress } from '../receiver/receiver.js';
-import { receiverConfig } from './config.js';
+import { receiverConfig, storeConfig } from './config.js';
 import { userMessage } from './errors.js';
 
 export type ReceiverState =
@@ -49,6 +49,7 @@ export class ReceiverService implements vscode.Disposable {
       dbPath = path.join(this.storageDir, 'spans.db');
     }
     const store = await SpanStore.open({
+      ...storeConfig(),
       path: dbPath,
       onWarning: (m) => {
         this.log.warn(`[store] ${m}`);
@@ -59,6 +60,13 @@ export class ReceiverService implements vscode.Disposable {
     const sub = store.onDidChange(() => this.spansChanged.fire());
     this.disposables.push({ dispose: () => sub.dispose() }, { dispose: () => void store.close() });
     return store;
+  }
+
+  /** Applies changed retention, price and run settings to the open store. */
+  async reconfigureStore(): Promise<void> {
+    if (!this.storePromise) return;
+    (await this.storePromise).configure(storeConfig());
+    this.log.info('[store] settings changed: retention applies now, prices and run grouping to spans received from now on');
   }
 
   async start(): Promise<void> {

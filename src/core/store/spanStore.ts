@@ -81,8 +81,15 @@ export class SpanStore {
   private constructor(
     private readonly tables: SpanTables,
     private epoch: number,
-    private readonly options: StoreOptions,
+    private options: StoreOptions,
   ) {}
+
+  /** Changes retention, prices and the run gap; prices and the gap apply to spans stored from now on. */
+  configure(update: Pick<StoreOptions, 'retention' | 'prices' | 'quietGapMs'>): void {
+    this.options = { ...this.options, ...update };
+    this.tables.configure({ prices: this.options.prices, quietGapMs: this.options.quietGapMs });
+    this.scheduleRetention();
+  }
 
   private get db(): Database {
     return this.tables.db;
@@ -277,9 +284,8 @@ export class SpanStore {
     if (maxTraces) victims.push(...this.tables.oldestUnpinned(this.tables.traceCount() - maxTraces));
     if (victims.length) this.deleteTraces(victims);
     if (maxBytes) {
-      // Pages freed by deletes are reused, not returned: measure what is in use.
       for (let round = 0; round < 20; round++) {
-        const used = this.tables.byteSize() - this.freeBytes();
+        const used = this.usedBytes();
         if (used <= maxBytes) break;
         const count = this.tables.traceCount();
         const batch = this.tables.oldestUnpinned(Math.max(1, Math.ceil(count * Math.min(0.5, (used - maxBytes) / used + 0.02))));
@@ -291,14 +297,15 @@ export class SpanStore {
     return victims;
   }
 
-  private freeBytes(): number {
+  /** Bytes of database pages in use (pages freed by deletes are reused, not returned). */
+  usedBytes(): number {
     const free = this.tables.all('PRAGMA freelist_count')[0]![0] as number;
     const size = this.tables.all('PRAGMA page_size')[0]![0] as number;
-    return free * size;
+    return this.tables.byteSize() - free * size;
   }
 
   private scheduleRetention(): void {
-    if (this.replaying || this.retentionTimer || !this.options.retention) return;
+    if (this.replaying || this.retentionTimer || !this.options.retention || this.options.readOnly) return;
     this.retentionTimer = setTimeout(() => {
       this.retentionTimer = undefined;
       this.enforceRetention();

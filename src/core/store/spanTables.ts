@@ -79,7 +79,7 @@ export class SpanTables {
 
   constructor(
     readonly db: Database,
-    private readonly options: TablesOptions = {},
+    private options: TablesOptions = {},
   ) {
     for (const [id, json] of this.all(`SELECT id, json FROM resources`)) {
       this.resourceIds.set(json as string, id as number);
@@ -90,6 +90,10 @@ export class SpanTables {
       this.scopesById.set(id as number, JSON.parse(json as string) as Scope);
     }
     this.spanCount = this.scalar(`SELECT COUNT(*) FROM spans`) as number;
+  }
+
+  configure(options: TablesOptions): void {
+    this.options = options;
   }
 
   /** Prepared statements are freed by Database.export(); call before it. */
