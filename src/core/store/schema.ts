@@ -1,34 +1,30 @@
 /** The SQLite schema of the span store. Times are zero-padded nanosecond strings, so text order is time order. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const CREATE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS resources (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE, service TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS scopes (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
+-- Spans are kept as the OTLP request bodies they arrived in (compact, and already journaled);
+-- each span has a small row for queries and tree labels, pointing at its body and position.
+CREATE TABLE IF NOT EXISTS bodies (id INTEGER PRIMARY KEY, encoding INTEGER NOT NULL, body BLOB NOT NULL, live INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS spans (
   trace_id TEXT NOT NULL,
   span_id TEXT NOT NULL,
   parent_span_id TEXT NOT NULL,
   name TEXT NOT NULL,
-  kind INTEGER NOT NULL,
   start_ns TEXT NOT NULL,
   end_ns TEXT NOT NULL,
-  duration_ms REAL NOT NULL,
   status_code INTEGER NOT NULL,
-  status_message TEXT NOT NULL,
-  resource_id INTEGER NOT NULL,
-  scope_id INTEGER NOT NULL,
-  attributes TEXT NOT NULL,
-  events TEXT,
-  links TEXT,
-  extra TEXT,
   category TEXT NOT NULL,
   model TEXT,
   input_tokens INTEGER,
   output_tokens INTEGER,
   cost_usd REAL,
-  PRIMARY KEY (trace_id, span_id)
-) WITHOUT ROWID;
+  body_id INTEGER NOT NULL,
+  body_index INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS spans_by_id ON spans (trace_id, span_id);
 CREATE INDEX IF NOT EXISTS spans_by_start ON spans (start_ns);
 CREATE TABLE IF NOT EXISTS traces (
   trace_id TEXT PRIMARY KEY,
@@ -77,7 +73,9 @@ CREATE TABLE IF NOT EXISTS logs (
 CREATE INDEX IF NOT EXISTS logs_by_span ON logs (trace_id, span_id);
 `;
 
-export const INSERT_SPAN = `INSERT OR IGNORE INTO spans VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`;
+export const INSERT_SPAN = `INSERT OR IGNORE INTO spans VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`;
+
+export const INSERT_BODY = `INSERT INTO bodies (encoding, body, live) VALUES (?, ?, 0)`;
 
 export const UPSERT_TRACE = `
 INSERT INTO traces (trace_id, root_name, first_name, service, span_count, error_count, start_ns, end_ns,
@@ -97,7 +95,6 @@ ON CONFLICT(trace_id) DO UPDATE SET
 
 export const INSERT_LOG = `INSERT INTO logs (trace_id, span_id, time_ns, observed_ns, severity_number, severity_text, event_name, body, attributes, resource_id, scope_id, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`;
 
-export const SPAN_COLUMNS = `s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.start_ns, s.end_ns, s.status_code, s.status_message, s.resource_id, s.scope_id, s.attributes, s.events, s.links, s.extra`;
 
 export const TRACE_COLUMNS = `t.trace_id, COALESCE(t.root_name, t.first_name), t.service, t.span_count, t.error_count, t.start_ns, t.end_ns,
   t.llm_calls, t.input_tokens, t.output_tokens, t.cost_usd, t.cost_unknown, t.run_id, t.pinned`;

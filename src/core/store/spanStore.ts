@@ -15,6 +15,7 @@ import { Emitter } from '../events.js';
 import type { LogRecord, Span } from '../model.js';
 import type { Price } from '../normalize/prices.js';
 import { decodeLogs, decodeTraces } from '../otlp/decode.js';
+import { tracesRequestJson } from '../otlp/encodeJson.js';
 import { journalPath, listJournals, moveAside, removeQuietly, writeSnapshot } from './files.js';
 import { Journal, RecordKind, readJournal } from './journal.js';
 import { CREATE_SCHEMA, SCHEMA_VERSION } from './schema.js';
@@ -157,10 +158,14 @@ export class SpanStore {
     const utf8 = (): string => Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('utf8');
     switch (kind) {
       case RecordKind.TracesProtobuf:
-      case RecordKind.TracesJson:
-        return this.applySpans(decodeTraces(payload, kind === RecordKind.TracesJson ? 'json' : 'protobuf').items);
-      case RecordKind.SpansInternal:
-        return this.applySpans(JSON.parse(utf8()) as Span[]);
+      case RecordKind.TracesJson: {
+        const encoding = kind === RecordKind.TracesJson ? 'json' : 'protobuf';
+        return this.applySpans(decodeTraces(payload, encoding).items, { encoding, body: payload });
+      }
+      case RecordKind.SpansInternal: {
+        const body = asBody(JSON.parse(utf8()) as Span[]);
+        return this.applySpans(decodeTraces(body.body, 'json').items, body);
+      }
       case RecordKind.LogsProtobuf:
       case RecordKind.LogsJson:
         return this.applyLogs(decodeLogs(payload, kind === RecordKind.LogsJson ? 'json' : 'protobuf').items);
@@ -185,8 +190,8 @@ export class SpanStore {
     }
   }
 
-  private applySpans(spans: Span[]): StoreChange {
-    const { inserted, traceIds } = this.tables.insertSpans(spans);
+  private applySpans(spans: Span[], body: RawBody): StoreChange {
+    const { inserted, traceIds } = this.tables.insertSpans(spans, body);
     return { spans: inserted, logs: 0, traceIds, deletedTraceIds: [], cleared: false };
   }
 
@@ -195,28 +200,41 @@ export class SpanStore {
     return { spans: 0, logs: count, traceIds: [...new Set(logs.map((l) => l.traceId).filter(Boolean))], deletedTraceIds: [], cleared: false };
   }
 
-  /** Applies a change made here, journals it, and tells listeners. */
-  private change(kind: RecordKind, payload: Uint8Array, applyWith?: () => StoreChange): StoreChange {
+  /**
+   * Applies a change made here, journals it, and tells listeners. `applyWith` applies it from
+   * objects already in hand; `payload` may then be a function, called only when journaling.
+   */
+  private change(kind: RecordKind, payload: Uint8Array, applyWith?: () => StoreChange): StoreChange;
+  private change(kind: RecordKind, payload: () => Uint8Array, applyWith: () => StoreChange): StoreChange;
+  private change(kind: RecordKind, payload: Uint8Array | (() => Uint8Array), applyWith?: () => StoreChange): StoreChange {
     if (this.options.readOnly) throw new StoreError('this store was opened read-only');
     if (this.closed) throw new StoreError('this store is closed');
-    const change = applyWith ? applyWith() : this.apply(kind, payload);
-    this.journalAppend(kind, payload);
+    const change = applyWith ? applyWith() : this.apply(kind, payload as Uint8Array);
+    if (this.journal) this.journalAppend(kind, typeof payload === 'function' ? payload() : payload);
     if (change.spans || change.logs || change.cleared || change.deletedTraceIds.length || change.traceIds.length) this.changes.fire(change);
     if (change.spans) this.scheduleRetention();
     return change;
   }
 
-  /** Stores spans (duplicates of a stored trace and span id are ignored); returns how many were new. */
+  /**
+   * Stores spans (duplicates of a stored trace and span id are ignored); returns how many were
+   * new. With `raw`, the spans must be what that body decodes to: the body is what is kept.
+   */
   addSpans(spans: Span[], raw?: RawBody): number {
-    const kind = raw ? (raw.encoding === 'json' ? RecordKind.TracesJson : RecordKind.TracesProtobuf) : RecordKind.SpansInternal;
-    const payload = raw?.body ?? Buffer.from(JSON.stringify(spans));
-    return this.change(kind, payload, () => this.applySpans(spans)).spans;
+    if (spans.length === 0) return 0;
+    let body = raw;
+    let items = spans;
+    if (!body) {
+      body = asBody(spans);
+      items = decodeTraces(body.body, 'json').items;
+    }
+    const kind = body.encoding === 'json' ? RecordKind.TracesJson : RecordKind.TracesProtobuf;
+    return this.change(kind, body.body, () => this.applySpans(items, body)).spans;
   }
 
   addLogs(logs: LogRecord[], raw?: RawBody): number {
     const kind = raw ? (raw.encoding === 'json' ? RecordKind.LogsJson : RecordKind.LogsProtobuf) : RecordKind.LogsInternal;
-    const payload = raw?.body ?? Buffer.from(JSON.stringify(logs));
-    return this.change(kind, payload, () => this.applyLogs(logs)).logs;
+    return this.change(kind, () => raw?.body ?? Buffer.from(JSON.stringify(logs)), () => this.applyLogs(logs)).logs;
   }
 
   clear(): void {
@@ -367,6 +385,11 @@ export class SpanStore {
   private writeFailed(err: Error): void {
     this.options.onWarning?.(`Spans could not be written to disk (${err.message}); they are kept in memory until the next successful write.`);
   }
+}
+
+/** Spans from anywhere but a request body (imports of our own form) become an OTLP/JSON body. */
+function asBody(spans: Span[]): RawBody {
+  return { encoding: 'json', body: Buffer.from(JSON.stringify(tracesRequestJson(spans))) };
 }
 
 function readEpoch(db: Database): number {

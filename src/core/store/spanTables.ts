@@ -6,9 +6,10 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import { durationMs, type LogRecord, type Resource, type Scope, type Span } from '../model.js';
 import type { Price } from '../normalize/prices.js';
 import { normalizeSpan } from '../normalize/normalizeSpan.js';
-import { type LogRow, type SpanRow, logFromRow, padNs, serviceOf, spanExtra, spanFromRow, unpadNs } from './rows.js';
+import { decodeTraces } from '../otlp/decode.js';
+import { type LogRow, logFromRow, padNs, serviceOf, unpadNs } from './rows.js';
 import { DEFAULT_QUIET_GAP_MS, implicitRunId, runKeyOf } from './runs.js';
-import { INSERT_LOG, INSERT_SPAN, SPAN_COLUMNS, TRACE_COLUMNS, UPSERT_TRACE } from './schema.js';
+import { INSERT_BODY, INSERT_LOG, INSERT_SPAN, TRACE_COLUMNS, UPSERT_TRACE } from './schema.js';
 
 export interface TraceSummary {
   traceId: string;
@@ -45,10 +46,20 @@ export interface TablesOptions {
 
 interface Statements {
   span: Statement;
+  body: Statement;
   trace: Statement;
   log: Statement;
   traceRun: Statement;
 }
+
+/** An OTLP trace request body as stored: the spans it decodes to are the stored spans. */
+export interface TraceBody {
+  encoding: 'protobuf' | 'json';
+  body: Uint8Array;
+}
+
+const ENCODING = { protobuf: 1, json: 2 } as const;
+const BODY_CACHE_SIZE = 16;
 
 interface TraceDelta {
   rootName: string | null;
@@ -75,6 +86,8 @@ export class SpanTables {
   // Spans of one OTLP ResourceSpans share one object: identity spares a JSON.stringify per span.
   private readonly resourceIdByObject = new WeakMap<Resource, number>();
   private readonly scopeIdByObject = new WeakMap<Scope, number>();
+  /** Recently decoded bodies, by id: a trace's spans usually sit in a few of them. */
+  private readonly bodyCache = new Map<number, Span[]>();
   spanCount = 0;
 
   constructor(
@@ -106,6 +119,7 @@ export class SpanTables {
   private statements(): Statements {
     this.stmts ??= {
       span: this.db.prepare(INSERT_SPAN),
+      body: this.db.prepare(INSERT_BODY),
       trace: this.db.prepare(UPSERT_TRACE),
       log: this.db.prepare(INSERT_LOG),
       traceRun: this.db.prepare(`SELECT run_id FROM traces WHERE trace_id = ?`),
@@ -113,28 +127,31 @@ export class SpanTables {
     return this.stmts;
   }
 
-  /** Inserts spans (ignoring a trace and span id seen before); returns the new count and the traces touched. */
-  insertSpans(spans: Span[]): { inserted: number; traceIds: string[] } {
+  /**
+   * Inserts the spans of one body (ignoring a trace and span id seen before); `spans` must be
+   * what the body decodes to, in order. Returns the new count and the traces touched.
+   */
+  insertSpans(spans: Span[], body: TraceBody): { inserted: number; traceIds: string[] } {
     if (spans.length === 0) return { inserted: 0, traceIds: [] };
-    const { span: insert, trace: upsert } = this.statements();
+    const { span: insert, body: insertBody, trace: upsert } = this.statements();
     const deltas = new Map<string, TraceDelta>();
     let inserted = 0;
     this.db.run('BEGIN');
     try {
-      for (const s of spans) {
+      insertBody.run([ENCODING[body.encoding], body.body]);
+      const bodyId = this.lastRowId();
+      for (let i = 0; i < spans.length; i++) {
+        const s = spans[i]!;
         const start = padNs(s.startTimeUnixNano);
         const end = padNs(s.endTimeUnixNano);
         const n = normalizeSpan(s, [], { withContent: false, prices: this.options.prices });
         const call = n.llm;
         const model = call ? call.responseModel ?? call.requestModel : null;
         insert.run([
-          s.traceId, s.spanId, s.parentSpanId, s.name, s.kind, start, end,
-          durationMs(s.startTimeUnixNano, s.endTimeUnixNano),
+          s.traceId, s.spanId, s.parentSpanId, s.name, start, end,
           s.status.code === 'error' ? 2 : s.status.code === 'ok' ? 1 : 0,
-          s.status.message, this.resourceId(s.resource), this.scopeId(s.scope), JSON.stringify(s.attributes),
-          s.events.length ? JSON.stringify(s.events) : null,
-          s.links.length ? JSON.stringify(s.links) : null,
-          spanExtra(s), n.kind, model, call?.usage.inputTokens ?? null, call?.usage.outputTokens ?? null, call?.costUsd ?? null,
+          n.kind, model, call?.usage.inputTokens ?? null, call?.usage.outputTokens ?? null, call?.costUsd ?? null,
+          bodyId, i,
         ]);
         if (this.db.getRowsModified() === 0) continue;
         inserted++;
@@ -159,6 +176,9 @@ export class SpanTables {
           else if (call.usage.inputTokens !== null || call.usage.outputTokens !== null) d.costUnknown++;
         }
       }
+      // A body whose spans were all stored before (an exporter retry) is not kept.
+      if (inserted === 0) this.db.run(`DELETE FROM bodies WHERE id = ?`, [bodyId]);
+      else this.db.run(`UPDATE bodies SET live = ? WHERE id = ?`, [inserted, bodyId]);
       for (const [traceId, d] of deltas) {
         const runId = this.runFor(traceId, d);
         upsert.run([traceId, d.rootName, d.firstName, d.service, d.count, d.errors, d.start, d.end, d.llmCalls, d.inputTokens, d.outputTokens, d.cost, d.costUnknown, runId]);
@@ -170,6 +190,10 @@ export class SpanTables {
     }
     this.spanCount += inserted;
     return { inserted, traceIds: [...deltas.keys()] };
+  }
+
+  private lastRowId(): number {
+    return this.scalar(`SELECT last_insert_rowid()`) as number;
   }
 
   /** The run of a trace: the one it already has, else the one its resource names or groups it into. */
@@ -241,13 +265,30 @@ export class SpanTables {
   }
 
   getTrace(traceId: string): Span[] {
-    return this.all(`SELECT ${SPAN_COLUMNS} FROM spans s WHERE s.trace_id = ? ORDER BY s.start_ns, s.span_id`, [traceId]).map((r) => this.spanFrom(r as SpanRow));
+    return this.spansAt(this.all(`SELECT body_id, body_index FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id`, [traceId]));
   }
 
   spansInWindow(startNs: string, endNs: string, limit: number): Span[] {
-    return this.all(`SELECT ${SPAN_COLUMNS} FROM spans s WHERE s.start_ns < ? AND s.end_ns > ? ORDER BY s.start_ns LIMIT ?`, [padNs(endNs), padNs(startNs), limit]).map((r) =>
-      this.spanFrom(r as SpanRow),
-    );
+    return this.spansAt(this.all(`SELECT body_id, body_index FROM spans WHERE start_ns < ? AND end_ns > ? ORDER BY start_ns LIMIT ?`, [padNs(endNs), padNs(startNs), limit]));
+  }
+
+  /** The spans at (body id, index) pairs, decoding each body once. */
+  private spansAt(refs: SqlValue[][]): Span[] {
+    return refs.map(([bodyId, index]) => this.bodySpans(bodyId as number)[index as number]!);
+  }
+
+  private bodySpans(id: number): Span[] {
+    const cached = this.bodyCache.get(id);
+    if (cached) {
+      this.bodyCache.delete(id);
+      this.bodyCache.set(id, cached);
+      return cached;
+    }
+    const [encoding, bytes] = this.all(`SELECT encoding, body FROM bodies WHERE id = ?`, [id])[0]!;
+    const spans = decodeTraces(bytes as Uint8Array, encoding === ENCODING.json ? 'json' : 'protobuf').items;
+    this.bodyCache.set(id, spans);
+    if (this.bodyCache.size > BODY_CACHE_SIZE) this.bodyCache.delete(this.bodyCache.keys().next().value!);
+    return spans;
   }
 
   logsForTrace(traceId: string): LogRecord[] {
@@ -275,7 +316,8 @@ export class SpanTables {
   }
 
   deleteAll(): void {
-    this.db.exec('DELETE FROM spans; DELETE FROM traces; DELETE FROM logs; DELETE FROM runs;');
+    this.db.exec('DELETE FROM spans; DELETE FROM bodies; DELETE FROM traces; DELETE FROM logs; DELETE FROM runs;');
+    this.bodyCache.clear();
     this.spanCount = 0;
   }
 
@@ -286,11 +328,16 @@ export class SpanTables {
     this.db.run('BEGIN');
     try {
       for (const id of traceIds) {
+        // Bodies are shared by the traces that arrived together: count down, delete at zero.
+        for (const [bodyId, count] of this.all(`SELECT body_id, COUNT(*) FROM spans WHERE trace_id = ? GROUP BY body_id`, [id])) {
+          this.db.run(`UPDATE bodies SET live = live - ? WHERE id = ?`, [count, bodyId]);
+        }
         this.db.run(`DELETE FROM spans WHERE trace_id = ?`, [id]);
         removed += this.db.getRowsModified();
         this.db.run(`DELETE FROM logs WHERE trace_id = ?`, [id]);
         this.db.run(`DELETE FROM traces WHERE trace_id = ?`, [id]);
       }
+      this.db.run(`DELETE FROM bodies WHERE live <= 0`);
       this.db.run(`DELETE FROM runs WHERE NOT EXISTS (SELECT 1 FROM traces t WHERE t.run_id = runs.run_id)`);
       this.db.run('COMMIT');
     } catch (err) {
@@ -298,6 +345,7 @@ export class SpanTables {
       throw err;
     }
     this.spanCount -= removed;
+    this.bodyCache.clear();
     return removed;
   }
 
@@ -335,7 +383,7 @@ export class SpanTables {
     id = this.resourceIds.get(json);
     if (id === undefined) {
       this.db.run(`INSERT INTO resources (json, service) VALUES (?, ?)`, [json, serviceOf(r)]);
-      id = this.scalar(`SELECT last_insert_rowid()`) as number;
+      id = this.lastRowId();
       this.resourceIds.set(json, id);
       this.resourcesById.set(id, r);
     }
@@ -350,16 +398,12 @@ export class SpanTables {
     id = this.scopeIds.get(json);
     if (id === undefined) {
       this.db.run(`INSERT INTO scopes (json) VALUES (?)`, [json]);
-      id = this.scalar(`SELECT last_insert_rowid()`) as number;
+      id = this.lastRowId();
       this.scopeIds.set(json, id);
       this.scopesById.set(id, s);
     }
     this.scopeIdByObject.set(s, id);
     return id;
-  }
-
-  private spanFrom(row: SpanRow): Span {
-    return spanFromRow(row, this.resourcesById.get(row[9])!, this.scopesById.get(row[10])!);
   }
 
   private scalar(sql: string, params: SqlValue[] = []): SqlValue {
