@@ -3,7 +3,7 @@
  * instrumentation that wrote it: the most common confusion with trace viewers.
  */
 import type { Span } from '../model.js';
-import { hasPrefix } from './read.js';
+import { hasPrefix, isRedacted } from './read.js';
 
 const NOT_RECORDED = 'Prompts and responses were not recorded.';
 
@@ -11,12 +11,15 @@ export function contentHint(span: Span): string {
   const a = span.attributes;
   const scope = span.scope.name.toLowerCase();
   if ('openinference.span.kind' in a) {
-    return `${NOT_RECORDED} OpenInference hides them when OPENINFERENCE_HIDE_INPUTS, OPENINFERENCE_HIDE_OUTPUTS, OPENINFERENCE_HIDE_INPUT_MESSAGES or OPENINFERENCE_HIDE_OUTPUT_MESSAGES is true (or the instrumentation's traceConfig hides them): unset them.`;
+    return `${NOT_RECORDED} OpenInference replaced them with __REDACTED__ because OPENINFERENCE_HIDE_INPUTS, OPENINFERENCE_HIDE_OUTPUTS, OPENINFERENCE_HIDE_INPUT_MESSAGES or OPENINFERENCE_HIDE_OUTPUT_MESSAGES is true, or the instrumentation's traceConfig sets hideInputs / hideOutputs: unset them.`;
   }
   if ('ai.operationId' in a || span.name.startsWith('ai.')) {
     return `${NOT_RECORDED} The Vercel AI SDK records them when experimental_telemetry has isEnabled: true and recordInputs / recordOutputs are not false.`;
   }
   if (hasPrefix(a, 'langfuse.')) {
+    if (isRedacted(a['langfuse.observation.input']) || isRedacted(a['langfuse.observation.output'])) {
+      return `${NOT_RECORDED} Langfuse replaced them with [REDACTED]: the mask function given to LangfuseSpanProcessor (or the Langfuse client) hides them.`;
+    }
     return `${NOT_RECORDED} With Langfuse, pass input and output to the observation (startObservation(name, { input }) and .update({ output })).`;
   }
   if (scope.includes('traceloop') || 'llm.request.type' in a || hasPrefix(a, 'traceloop.')) {

@@ -18,18 +18,24 @@ export interface Draft {
   tools?: string[];
   usage: { [K in keyof Usage]?: number };
   ttftMs?: number;
+  /** When the span's own times do not measure the call (Logfire's zero-length stream log). */
+  latencyMs?: number;
+  /** An error the convention records outside the OTel status (Langfuse `level=ERROR`). */
+  error?: string;
   tool?: Partial<ToolExecution>;
-  /** The convention that supplied the most (the first reader to find an LLM call). */
+  /** The convention the call was read from: the first reader that recognises its own markers. */
   convention?: string;
-  /** Set by a reader that knows the content was deliberately not recorded. */
-  contentHint?: string;
 }
 
 export interface SpanInput {
   span: Span;
   /** Log records joined to this span (GenAI content can arrive as log events). */
   logs: LogRecord[];
-  /** False at ingest: only the kind, model, usage and cost are needed, not messages. */
+  /**
+   * False at ingest: only the kind, models, usage and cost are needed. Readers must then not
+   * parse message JSON (prompts, responses, tool definitions, tool arguments): ingest runs for
+   * every span and has to stay far above 50k spans/s.
+   */
   withContent: boolean;
 }
 

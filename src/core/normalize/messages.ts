@@ -4,7 +4,7 @@
  * `tool_result`), Vercel AI SDK parts (`tool-call`, `tool-result`), and plain strings.
  */
 import type { Message, ToolCall } from '../../shared/llm.js';
-import { isObject, json, str, text } from './read.js';
+import { isObject, isRedacted, json, str, text } from './read.js';
 
 type Obj = Record<string, unknown>;
 
@@ -32,13 +32,43 @@ export function toolCallFrom(v: unknown): ToolCall | undefined {
   };
 }
 
+/**
+ * A tool result as text. The Vercel AI SDK (v5+) wraps it as `{ type: 'json' | 'text' |
+ * 'error-json' | 'error-text', value }`: the value is what the tool returned.
+ */
+function toolResultText(v: unknown, depth: number): string {
+  if (isObject(v) && typeof v.type === 'string' && 'value' in v && Object.keys(v).length === 2) return text(v.value);
+  if (Array.isArray(v) && depth < MAX_DEPTH) {
+    const result: PartsResult = { texts: [], toolCalls: [], toolCallId: null };
+    readParts(v, result, depth + 1);
+    return result.texts.join('\n');
+  }
+  return text(v);
+}
+
+// Tool results may hold parts that hold tool results: deep enough for real data, bounded for crafted data.
+const MAX_DEPTH = 8;
+
+/**
+ * Message content that may be a list of parts sent as JSON text (span-event attributes,
+ * OpenLLMetry's indexed content). A string is only read as parts when it parses to a list of
+ * part objects: a user's message that happens to be JSON stays the text it was.
+ */
+export function contentParts(v: unknown): unknown[] | undefined {
+  if (Array.isArray(v)) return v;
+  if (typeof v !== 'string' || v.charCodeAt(0) !== 91 /* [ */) return undefined;
+  const parsed = json(v);
+  if (Array.isArray(parsed) && parsed.length > 0 && parsed.every((p) => isObject(p) && typeof p.type === 'string')) return parsed;
+  return undefined;
+}
+
 interface PartsResult {
   texts: string[];
   toolCalls: ToolCall[];
   toolCallId: string | null;
 }
 
-function readParts(parts: unknown[], into: PartsResult): void {
+function readParts(parts: unknown[], into: PartsResult, depth = 0): void {
   for (const raw of parts) {
     if (typeof raw === 'string') {
       into.texts.push(raw);
@@ -69,7 +99,7 @@ function readParts(parts: unknown[], into: PartsResult): void {
       case 'tool_result':
       case 'function_call_output':
         into.toolCallId ??= str(raw.id ?? raw.toolCallId ?? raw.tool_use_id ?? raw.call_id) ?? null;
-        into.texts.push(text(raw.response ?? raw.result ?? raw.output ?? raw.content));
+        into.texts.push(toolResultText(raw.response ?? raw.result ?? raw.output ?? raw.content, depth));
         break;
       case 'message_content':
         // OpenInference's structured contents: { type, text, image: { url } }.
@@ -85,12 +115,13 @@ function readParts(parts: unknown[], into: PartsResult): void {
 /** One message from any known shape; `role` is used when the value does not say. */
 export function toMessage(v: unknown, role = 'user'): Message {
   const value = json(v);
-  if (!isObject(value)) return { role, content: text(value), toolCalls: [], toolCallId: null };
+  if (!isObject(value)) return { role, content: isRedacted(value) ? '' : text(value), toolCalls: [], toolCallId: null };
   const m = value;
   const result: PartsResult = { texts: [], toolCalls: [], toolCallId: null };
-  const content = json(m.parts ?? m.content ?? m.contents);
-  if (Array.isArray(content)) readParts(content, result);
-  else if (content !== undefined && content !== null) result.texts.push(text(content));
+  const raw = m.parts ?? m.content ?? m.contents;
+  const parts = contentParts(raw);
+  if (parts) readParts(parts, result);
+  else if (raw !== undefined && raw !== null && !isRedacted(raw)) result.texts.push(text(raw));
   const calls = json(m.tool_calls ?? m.toolCalls);
   if (Array.isArray(calls)) for (const c of calls) {
     const call = toolCallFrom(c);
@@ -101,11 +132,14 @@ export function toMessage(v: unknown, role = 'user'): Message {
     const call = toolCallFrom({ function: legacyFn });
     if (call) result.toolCalls.push(call);
   }
+  const messageRole = str(m.role) ?? role;
   return {
-    role: str(m.role) ?? role,
+    role: messageRole,
     content: result.texts.join('\n'),
     toolCalls: result.toolCalls,
-    toolCallId: str(m.tool_call_id ?? m.toolCallId ?? m.id) ?? result.toolCallId,
+    // A bare `id` names the call only on a tool message (GenAI `gen_ai.tool.message` events);
+    // on an assistant message it is the response id.
+    toolCallId: str(m.tool_call_id ?? m.toolCallId ?? (messageRole === 'tool' ? m.id : undefined)) ?? result.toolCallId,
   };
 }
 
@@ -118,7 +152,9 @@ export function toMessages(v: unknown, role = 'user'): Message[] | undefined {
     if (value.role !== undefined || value.parts !== undefined) return [toMessage(value, role)];
     return undefined;
   }
-  if (typeof value === 'string' && value !== '') return [{ role, content: value, toolCalls: [], toolCallId: null }];
+  // Text that is not a message list (a prompt string, or JSON cut short by an attribute length
+  // limit) is shown as it is, as one message: the user sees what was recorded.
+  if (typeof value === 'string' && value !== '' && !isRedacted(value)) return [{ role, content: value, toolCalls: [], toolCallId: null }];
   return undefined;
 }
 
@@ -140,5 +176,6 @@ export function splitSystem(messages: Message[]): { system: string | undefined; 
   let i = 0;
   while (i < messages.length && (messages[i]!.role === 'system' || messages[i]!.role === 'developer')) i++;
   if (i === 0) return { system: undefined, rest: messages };
-  return { system: messages.slice(0, i).map((m) => m.content).join('\n'), rest: messages.slice(i) };
+  const system = messages.slice(0, i).map((m) => m.content).filter(Boolean).join('\n');
+  return { system: system || undefined, rest: messages.slice(i) };
 }

@@ -1,16 +1,21 @@
 /**
- * Every convention to one model: the readers run from the most specific to the most generic,
- * each filling only what is still empty, and the draft becomes a NormalizedSpan. At ingest the
- * store calls this without content (kind, model, usage, cost); views call it with content.
+ * Every convention to one model: the readers run in a fixed order, each filling only what is
+ * still empty (the standard GenAI attributes first, as most conventions write them too, then each
+ * convention's own; the older GenAI events last), and the draft becomes a NormalizedSpan. At
+ * ingest the store calls this without content (kind, models, usage, cost: the same values as
+ * with content); views call it with content.
  */
 import type { LogRecord, Span } from '../model.js';
 import { durationMs } from '../model.js';
-import type { LlmCall, NormalizedSpan, SpanCategory } from '../../shared/llm.js';
+import type { LlmCall, Message, NormalizedSpan, SpanCategory } from '../../shared/llm.js';
 import { contentHint } from './contentHint.js';
 import { readGenAi, readGenAiEvents } from './conventions/genai.js';
 import { readOpenInference } from './conventions/openinference.js';
 import { readOpenLlmetry } from './conventions/openllmetry.js';
-import { readLangfuse, readLangsmith, readLogfire, readMlflow } from './conventions/others.js';
+import { readLangfuse } from './conventions/langfuse.js';
+import { readLangsmith } from './conventions/langsmith.js';
+import { readLogfire } from './conventions/logfire.js';
+import { readMlflow } from './conventions/mlflow.js';
 import { readVercel } from './conventions/vercel.js';
 import type { Draft, Reader, SpanInput } from './draft.js';
 import { splitSystem } from './messages.js';
@@ -43,15 +48,30 @@ function fallbackKind(span: Span): SpanCategory {
   return 'other';
 }
 
-function errorOf(span: Span): string | null {
-  if (span.status.code !== 'error') return null;
+/**
+ * The OTel status message; else the error a convention records its own way (Langfuse); else the
+ * exception event as `Type: message`, the form Python's tracebacks and Logfire print.
+ */
+function errorOf(span: Span, d: Draft): string | null {
+  if (span.status.code !== 'error') return d.error ?? null;
+  if (span.status.message) return span.status.message;
+  if (d.error) return d.error;
   const exception = span.events.find((e) => e.name === 'exception');
-  return (
-    span.status.message ||
-    str(exception?.attributes['exception.message']) ||
-    str(span.attributes['error.type']) ||
-    'error'
-  );
+  const message = str(exception?.attributes['exception.message']);
+  const type = str(exception?.attributes['exception.type']) ?? str(span.attributes['error.type']);
+  if (message && type && !message.startsWith(type)) return `${type}: ${message}`;
+  return message || type || 'error';
+}
+
+// API suffixes the Vercel AI SDK appends to its provider ids (`openai.chat`, `anthropic.messages`).
+const PROVIDER_API = /\.(?:chat|responses|completion|embedding|image|transcription|speech|messages|generative-ai)$/;
+
+/** `openai.chat` → `openai`; GenAI values such as `aws.bedrock` or `az.ai.inference` stay as they are. */
+export function normalizeProvider(provider: string | undefined): string | null {
+  if (!provider) return null;
+  let p = provider.trim().toLowerCase();
+  while (PROVIDER_API.test(p)) p = p.replace(PROVIDER_API, '');
+  return p || null;
 }
 
 export function normalizeSpan(span: Span, logs: LogRecord[] = [], options: NormalizeOptions = {}): NormalizedSpan {
@@ -59,13 +79,20 @@ export function normalizeSpan(span: Span, logs: LogRecord[] = [], options: Norma
   const draft: Draft = { params: {}, usage: {} };
   if (mayBeAi(span) || logs.length > 0) {
     const input: SpanInput = { span, logs, withContent };
-    for (const read of READERS) read(input, draft);
+    for (const read of READERS) {
+      try {
+        read(input, draft);
+      } catch {
+        // Span data is untrusted input: a value no reader foresaw costs its own fields, never
+        // the span (ingest would drop the whole batch).
+      }
+    }
   }
   const kind = draft.kind ?? fallbackKind(span);
   const isCall = kind === 'llm' || kind === 'embedding';
   return {
     kind,
-    llm: isCall ? llmCall(span, draft, withContent, options.prices) : null,
+    llm: isCall ? llmCall(span, kind, draft, withContent, options.prices) : null,
     tool:
       kind === 'tool'
         ? { name: draft.tool?.name ?? span.name, callId: draft.tool?.callId ?? null, arguments: draft.tool?.arguments ?? null, result: draft.tool?.result ?? null }
@@ -73,9 +100,11 @@ export function normalizeSpan(span: Span, logs: LogRecord[] = [], options: Norma
   };
 }
 
-function llmCall(span: Span, d: Draft, withContent: boolean, prices?: Record<string, Price>): LlmCall {
+function llmCall(span: Span, kind: SpanCategory, d: Draft, withContent: boolean, prices?: Record<string, Price>): LlmCall {
   const { system: lifted, rest } = splitSystem(d.input ?? []);
-  const system = d.system ?? lifted ?? null;
+  const system = d.system && lifted && d.system !== lifted ? `${d.system}\n${lifted}` : d.system || lifted || null;
+  // What is embedded is input, not a user turn: one role for it whatever the convention wrote.
+  const input = kind === 'embedding' ? rest.map((m) => (m.role === 'input' ? m : { ...m, role: 'input' })) : rest;
   const output = d.output ?? [];
   const u = d.usage;
   const usage = {
@@ -87,29 +116,39 @@ function llmCall(span: Span, d: Draft, withContent: boolean, prices?: Record<str
     reasoningTokens: u.reasoningTokens ?? null,
   };
   const model = d.responseModel ?? d.requestModel ?? null;
-  const hasContent = rest.length > 0 || output.length > 0 || system !== null;
   return {
-    provider: d.provider ?? null,
+    provider: normalizeProvider(d.provider),
     requestModel: d.requestModel ?? null,
     responseModel: d.responseModel ?? null,
     params: d.params,
     system,
-    input: rest,
+    input,
     output,
     finishReasons: d.finishReasons ?? [],
     tools: d.tools ?? [],
     usage,
     costUsd: costOf(model, usage, prices),
-    latencyMs: durationMs(span.startTimeUnixNano, span.endTimeUnixNano),
+    latencyMs: d.latencyMs ?? durationMs(span.startTimeUnixNano, span.endTimeUnixNano),
     ttftMs: d.ttftMs ?? ttftFromEvents(span),
-    error: errorOf(span),
-    contentMissing: withContent && !hasContent ? contentHint(span) : null,
+    error: errorOf(span, d),
+    contentMissing: withContent && !hasContent(system, input, output) ? contentHint(span) : null,
     convention: d.convention ?? 'gen_ai',
   };
 }
 
-/** Time to first token from a first-token event, as OpenLLMetry and OpenInference write one. */
+/** Whether anything of the prompt or answer was recorded (messages emptied by redaction do not count). */
+function hasContent(system: string | null, input: Message[], output: Message[]): boolean {
+  if (system) return true;
+  for (const list of [input, output]) for (const m of list) if (m.content !== '' || m.toolCalls.length > 0) return true;
+  return false;
+}
+
+/**
+ * Time to first token from the first streaming event: OpenLLMetry's `llm.content.completion.chunk`,
+ * MLflow's `mlflow.chunk.item.N`, `*first_token*` / `*firstChunk*` events.
+ */
 function ttftFromEvents(span: Span): number | null {
-  const e = span.events.find((ev) => /first[ _.-]?token|first[ _.-]?chunk|completion\.chunk/i.test(ev.name));
+  const e = span.events.find((ev) => FIRST_CHUNK.test(ev.name));
   return e ? durationMs(span.startTimeUnixNano, e.timeUnixNano) : null;
 }
+const FIRST_CHUNK = /first[ _.-]?(?:token|chunk)|chunk/i;

@@ -42,7 +42,12 @@ export function first(a: Attributes, ...keys: string[]): AttrValue | undefined {
 export function text(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'string') return v;
-  return JSON.stringify(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    // JSON.parse reads nesting that JSON.stringify cannot write back (stack depth).
+    return '[value nested too deeply to show]';
+  }
 }
 
 /**
@@ -67,6 +72,76 @@ export function indexed(a: Attributes, prefix: string): Record<string, AttrValue
 export function hasPrefix(a: Attributes, prefix: string): boolean {
   for (const key in a) if (key.startsWith(prefix)) return true;
   return false;
+}
+
+/**
+ * Placeholders instrumentations write instead of content they were told to hide: OpenInference's
+ * `__REDACTED__`, and `[REDACTED]`, the usual return of a Langfuse `mask` function. Shown as
+ * missing content (with a hint), never as a message.
+ */
+export function isRedacted(v: unknown): boolean {
+  return v === '__REDACTED__' || v === '[REDACTED]';
+}
+
+/** A value that MLflow JSON-encodes (`"\"gpt-4o-mini\""`): the string inside, or the value itself. */
+export function unquote(v: unknown): string | undefined {
+  if (typeof v !== 'string') return str(v);
+  if (v.length < 2 || v.charCodeAt(0) !== 34) return v;
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return typeof parsed === 'string' ? parsed : v;
+  } catch {
+    return v;
+  }
+}
+
+/**
+ * The value of the LAST `"key":` in JSON text, parsed, without parsing the rest: how ingest
+ * reads usage and model out of a response dump that also holds the (possibly long) answer.
+ * Keys inside string values cannot match (their quotes are escaped); OpenAI-style dumps write
+ * `usage` and `model` after the choices. Undefined when absent or unreadable.
+ */
+export function lastField(json: unknown, key: string): unknown {
+  if (typeof json !== 'string') return undefined;
+  const at = json.lastIndexOf(`"${key}":`);
+  if (at === -1) return undefined;
+  let i = at + key.length + 3;
+  while (i < json.length && (json[i] === ' ' || json[i] === '\n' || json[i] === '\t' || json[i] === '\r')) i++;
+  const end = valueEnd(json, i);
+  if (end === -1) return undefined;
+  try {
+    return JSON.parse(json.slice(i, end));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where the JSON value starting at `i` ends (exclusive), or -1. */
+function valueEnd(s: string, i: number): number {
+  const open = s[i];
+  if (open === '"') {
+    for (let j = i + 1; j < s.length; j++) {
+      if (s[j] === '\\') j++;
+      else if (s[j] === '"') return j + 1;
+    }
+    return -1;
+  }
+  if (open === '{' || open === '[') {
+    let depth = 0;
+    for (let j = i; j < s.length; j++) {
+      const c = s[j];
+      if (c === '"') {
+        for (j++; j < s.length && s[j] !== '"'; j++) if (s[j] === '\\') j++;
+      } else if (c === '{' || c === '[') depth++;
+      else if (c === '}' || c === ']') {
+        if (--depth === 0) return j + 1;
+      }
+    }
+    return -1;
+  }
+  let j = i;
+  while (j < s.length && s[j] !== ',' && s[j] !== '}' && s[j] !== ']') j++;
+  return j > i ? j : -1;
 }
 
 export function stringList(v: unknown): string[] | undefined {

@@ -63,22 +63,27 @@ export const readGenAi: Reader = ({ span, withContent }, d) => {
     d.tool ??= {};
     d.tool.name ??= str(a['gen_ai.tool.name']);
     d.tool.callId ??= str(a['gen_ai.tool.call.id']);
-    d.tool.arguments ??= optionalText(a['gen_ai.tool.call.arguments']);
-    d.tool.result ??= optionalText(a['gen_ai.tool.call.result']);
+    if (withContent) {
+      d.tool.arguments ??= optionalText(a['gen_ai.tool.call.arguments']);
+      d.tool.result ??= optionalText(a['gen_ai.tool.call.result']);
+    }
   }
 
+  const input = a['gen_ai.input.messages'];
+  const output = a['gen_ai.output.messages'];
+  const instructions = a['gen_ai.system_instructions'];
+  if (input !== undefined || output !== undefined || instructions !== undefined) fill(d, 'convention', 'gen_ai');
+  if (!withContent) return;
   const definitions = json(a['gen_ai.tool.definitions']);
   if (Array.isArray(definitions)) fill(d, 'tools', definitions.map(toolName).filter((n): n is string => !!n));
-
-  if (!withContent) return;
-  const hasCurrent = a['gen_ai.input.messages'] !== undefined || a['gen_ai.output.messages'] !== undefined || a['gen_ai.system_instructions'] !== undefined;
-  if (hasCurrent) fill(d, 'convention', 'gen_ai');
-  fill(d, 'system', systemText(a['gen_ai.system_instructions']));
-  fill(d, 'input', toMessages(a['gen_ai.input.messages']));
-  const output = json(a['gen_ai.output.messages']);
-  if (Array.isArray(output)) {
-    fill(d, 'output', output.map((m) => toMessage(m, 'assistant')));
-    fill(d, 'finishReasons', output.map((m) => (isObject(m) ? str(m.finish_reason) : undefined)).filter((r): r is string => !!r));
+  fill(d, 'system', systemText(instructions));
+  fill(d, 'input', toMessages(input));
+  const outputs = json(output);
+  if (Array.isArray(outputs)) {
+    fill(d, 'output', outputs.map((m) => toMessage(m, 'assistant')));
+    fill(d, 'finishReasons', outputs.map((m) => (isObject(m) ? str(m.finish_reason) : undefined)).filter((r): r is string => !!r));
+  } else {
+    fill(d, 'output', toMessages(outputs, 'assistant'));
   }
 };
 
@@ -123,16 +128,25 @@ export const readGenAiEvents: Reader = ({ span, logs, withContent }, d) => {
   const finish: string[] = [];
   for (const { name, body } of items) {
     const role = EVENT_ROLE[name];
-    if (role) input.push(toMessage({ ...body, role: str(body.role) ?? role }, role));
+    if (role) keep(input, toMessage({ ...body, role: str(body.role) ?? role }, role));
     else if (name === 'gen_ai.choice') {
-      const message = isObject(json(body.message)) ? (json(body.message) as Record<string, unknown>) : body;
-      output.push(toMessage({ role: 'assistant', ...message }, 'assistant'));
+      const parsed = json(body.message);
+      const message = isObject(parsed) ? parsed : body;
+      keep(output, toMessage({ role: 'assistant', ...message }, 'assistant'));
       const reason = str(body.finish_reason);
       if (reason) finish.push(reason);
     }
   }
-  if (input.length || output.length) fill(d, 'convention', 'gen_ai.events');
+  if (items.length) fill(d, 'convention', 'gen_ai.events');
   fill(d, 'input', input);
   fill(d, 'output', output);
   fill(d, 'finishReasons', finish);
 };
+
+/**
+ * Without content capture the events still arrive, with no body (or a choice holding only its
+ * role): such a record is not a message, so the call shows as content-missing with its hint.
+ */
+function keep(into: Message[], m: Message): void {
+  if (m.content !== '' || m.toolCalls.length > 0 || m.toolCallId !== null) into.push(m);
+}

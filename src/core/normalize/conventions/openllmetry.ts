@@ -6,6 +6,7 @@
 import type { AttrValue } from '../../model.js';
 import type { Message, ToolCall } from '../../../shared/llm.js';
 import { type Reader, fill, fillParam, fillUsage } from '../draft.js';
+import { contentParts, toMessage } from '../messages.js';
 import { first, indexed, json, num, str, text } from '../read.js';
 
 const REQUEST_TYPE = { chat: 'llm', completion: 'llm', embedding: 'embedding', rerank: 'reranker' } as const;
@@ -34,10 +35,12 @@ function toolCalls(fields: Record<string, AttrValue>): ToolCall[] {
 
 function messages(entries: Record<string, AttrValue>[], defaultRole: string): Message[] {
   return entries.map((f) => {
-    const content = json(f.content);
+    // Content is a string, or (Python, for list content) the parts as JSON text.
+    const parts = contentParts(f.content);
+    const m = parts ? toMessage({ content: parts }, defaultRole) : undefined;
     return {
       role: str(f.role) ?? defaultRole,
-      content: Array.isArray(content) ? content.map((p) => text((p as { text?: unknown })?.text ?? p)).join('\n') : text(f.content ?? ''),
+      content: m ? m.content : f.content === undefined || f.content === null ? '' : text(f.content),
       toolCalls: toolCalls(f),
       toolCallId: str(f.tool_call_id) ?? null,
     };
@@ -50,6 +53,7 @@ export const readOpenLlmetry: Reader = ({ span, withContent }, d) => {
   if (requestType && requestType in REQUEST_TYPE) fill(d, 'kind', REQUEST_TYPE[requestType as keyof typeof REQUEST_TYPE]);
   const entityKind = str(a['traceloop.span.kind']);
   if (entityKind && entityKind in ENTITY_KIND) fill(d, 'kind', ENTITY_KIND[entityKind as keyof typeof ENTITY_KIND]);
+  if (requestType !== undefined || entityKind !== undefined) fill(d, 'convention', 'openllmetry');
 
   fillUsage(d, 'totalTokens', num(a['llm.usage.total_tokens']));
   fillUsage(d, 'cacheReadTokens', num(first(a, 'gen_ai.usage.cache_read_input_tokens', 'llm.usage.cache_read_input_tokens')));
@@ -58,19 +62,21 @@ export const readOpenLlmetry: Reader = ({ span, withContent }, d) => {
   fillParam(d, 'frequency_penalty', a['llm.frequency_penalty']);
   fillParam(d, 'presence_penalty', a['llm.presence_penalty']);
   fillParam(d, 'top_k', a['llm.top_k']);
-  fillParam(d, 'stream', a['llm.is_streaming']);
-
-  const functions = indexed(a, 'llm.request.functions');
-  if (functions.length) fill(d, 'tools', functions.map((f) => str(f.name)).filter((n): n is string => !!n));
+  // Written on every call; only a stream is worth saying (other conventions say nothing otherwise).
+  if (a['llm.is_streaming'] === true || a['llm.is_streaming'] === 'true') fillParam(d, 'stream', true);
 
   if (d.kind === 'tool' && entityKind === 'tool') {
     d.tool ??= {};
     d.tool.name ??= str(a['traceloop.entity.name']);
-    d.tool.arguments ??= entityText(a['traceloop.entity.input']);
-    d.tool.result ??= entityText(a['traceloop.entity.output']);
+    if (withContent) {
+      d.tool.arguments ??= entityText(a['traceloop.entity.input']);
+      d.tool.result ??= entityText(a['traceloop.entity.output']);
+    }
   }
 
   if (!withContent) return;
+  const functions = indexed(a, 'llm.request.functions');
+  if (functions.length) fill(d, 'tools', functions.map((f) => str(f.name)).filter((n): n is string => !!n));
   const prompts = indexed(a, 'gen_ai.prompt');
   const completions = indexed(a, 'gen_ai.completion');
   if (prompts.length || completions.length) fill(d, 'convention', 'openllmetry');

@@ -35,53 +35,56 @@ export const readVercel: Reader = ({ span, withContent }, d) => {
   if (!operation) return;
   const kind = kindOf(operation);
   fill(d, 'kind', kind);
-  const provider = str(a['ai.model.provider']);
-  fill(d, 'provider', provider?.split('.')[0]);
+  fill(d, 'convention', 'vercel-ai');
+  // `openai.chat`, `openai.embedding`: normalizeSpan drops the API suffix.
+  fill(d, 'provider', str(a['ai.model.provider']));
   fill(d, 'requestModel', str(a['ai.model.id']));
   fill(d, 'responseModel', str(a['ai.response.model']));
   for (const [key, name] of SETTINGS) fillParam(d, name, a[key]);
   fillUsage(d, 'inputTokens', num(first(a, 'ai.usage.inputTokens', 'ai.usage.promptTokens', 'ai.usage.tokens')));
   fillUsage(d, 'outputTokens', num(first(a, 'ai.usage.outputTokens', 'ai.usage.completionTokens')));
   fillUsage(d, 'totalTokens', num(a['ai.usage.totalTokens']));
-  fillUsage(d, 'reasoningTokens', num(a['ai.usage.reasoningTokens']));
-  fillUsage(d, 'cacheReadTokens', num(a['ai.usage.cachedInputTokens']));
+  fillUsage(d, 'reasoningTokens', num(first(a, 'ai.usage.reasoningTokens', 'ai.usage.outputTokenDetails.reasoningTokens')));
+  fillUsage(d, 'cacheReadTokens', num(first(a, 'ai.usage.cachedInputTokens', 'ai.usage.inputTokenDetails.cacheReadTokens')));
+  fillUsage(d, 'cacheWriteTokens', num(a['ai.usage.inputTokenDetails.cacheWriteTokens']));
+  // Kept as the SDK wrote it (`tool-calls`), like every convention's finish reasons.
   const reason = str(a['ai.response.finishReason']);
   if (reason) fill(d, 'finishReasons', [reason]);
   const ttft = num(a['ai.response.msToFirstChunk'] ?? a['ai.stream.msToFirstChunk']);
   if (ttft !== undefined) fill(d, 'ttftMs', ttft);
-  const tools = stringList(a['ai.prompt.tools']);
-  if (tools) fill(d, 'tools', tools.map(toolName).filter((n): n is string => !!n));
 
   if (kind === 'tool') {
     d.tool ??= {};
     d.tool.name ??= str(a['ai.toolCall.name']);
     d.tool.callId ??= str(a['ai.toolCall.id']);
-    const args = first(a, 'ai.toolCall.args', 'ai.toolCall.input');
-    const result = first(a, 'ai.toolCall.result', 'ai.toolCall.output');
-    if (args !== undefined) d.tool.arguments ??= text(args);
-    if (result !== undefined) d.tool.result ??= text(result);
+    if (withContent) {
+      const args = first(a, 'ai.toolCall.args', 'ai.toolCall.input');
+      const result = first(a, 'ai.toolCall.result', 'ai.toolCall.output');
+      if (args !== undefined) d.tool.arguments ??= text(args);
+      if (result !== undefined) d.tool.result ??= text(result);
+    }
   }
 
   if (!withContent) return;
-  const prompt = json(a['ai.prompt']);
-  const messages = toMessages(a['ai.prompt.messages']) ?? (isObject(prompt) ? promptMessages(prompt) : undefined);
-  if (kind === 'embedding' || kind === 'chain') {
+  const tools = stringList(a['ai.prompt.tools']);
+  if (tools) fill(d, 'tools', tools.map(toolName).filter((n): n is string => !!n));
+  if (kind === 'embedding') {
+    // `ai.values` holds each embedded value as JSON text (`"\"Paris…\""`).
     const values = stringList(first(a, 'ai.values', 'ai.value'));
-    if (values && (kind === 'embedding' || operation.startsWith('ai.embed'))) {
-      fill(d, 'input', values.map((v) => ({ role: 'input', content: text(json(v)), toolCalls: [], toolCallId: null })));
-    }
+    if (values) fill(d, 'input', values.map((v) => ({ role: 'input', content: text(json(v)), toolCalls: [], toolCallId: null })));
+    return;
   }
-  fill(d, 'input', messages);
+  const prompt = json(a['ai.prompt']);
+  fill(d, 'input', toMessages(a['ai.prompt.messages']) ?? (isObject(prompt) ? promptMessages(prompt) : undefined));
   if (isObject(prompt)) fill(d, 'system', str(prompt.system));
   const calls = json(a['ai.response.toolCalls']);
   const toolCalls: ToolCall[] = Array.isArray(calls)
-    ? calls.filter(isObject).map((c) => ({ id: str(c.toolCallId) ?? null, name: str(c.toolName) ?? '', arguments: text(c.args ?? c.input ?? '{}') }))
+    ? calls.filter(isObject).map((c) => ({ id: str(c.toolCallId) ?? null, name: str(c.toolName) ?? '', arguments: text(c.input ?? c.args ?? '{}') }))
     : [];
   const responseText = str(first(a, 'ai.response.text', 'ai.response.object'));
   if (responseText !== undefined || toolCalls.length) {
     fill(d, 'output', [{ role: 'assistant', content: responseText ?? '', toolCalls, toolCallId: null }]);
   }
-  if (messages || responseText !== undefined) fill(d, 'convention', 'vercel-ai');
 };
 
 function promptMessages(prompt: Record<string, unknown>): ReturnType<typeof toMessages> {
