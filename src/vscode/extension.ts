@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { registerCommands } from './commands.js';
+import { registerFileCommands } from './fileCommands.js';
 import { RECEIVER_SECTION, STORE_SECTIONS, receiverConfig } from './config.js';
 import { ReceiverService } from './receiverService.js';
 import { StatusBar } from './statusBar.js';
@@ -11,7 +12,7 @@ import { StatusBar } from './statusBar.js';
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Spanlens', { log: true });
   const service = new ReceiverService(context.storageUri?.fsPath, log);
-  context.subscriptions.push(log, service, new StatusBar(service), ...registerCommands(service));
+  context.subscriptions.push(log, service, new StatusBar(service), ...registerCommands(service), ...registerFileCommands(service, log));
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
