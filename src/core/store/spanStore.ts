@@ -18,7 +18,7 @@ import { decodeLogs, decodeTraces } from '../otlp/decode.js';
 import { tracesRequestJson } from '../otlp/encodeJson.js';
 import { journalPath, listJournals, moveAside, removeQuietly, writeSnapshot } from './files.js';
 import { Journal, RecordKind, readJournal } from './journal.js';
-import { CREATE_SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { CONNECTION_PRAGMAS, CREATE_SCHEMA, NEW_DATABASE_PRAGMAS, SCHEMA_VERSION } from './schema.js';
 import { type RunSummary, SpanTables, type TraceSummary } from './spanTables.js';
 import { loadSqlJs } from './sqlite.js';
 
@@ -125,6 +125,8 @@ export class SpanStore {
       }
     }
     db ??= new SQL.Database();
+    if (!bytes) db.exec(NEW_DATABASE_PRAGMAS);
+    db.exec(CONNECTION_PRAGMAS);
     db.exec(CREATE_SCHEMA);
     db.run(`INSERT OR IGNORE INTO meta VALUES ('schema', ?), ('epoch', ?)`, [String(SCHEMA_VERSION), String(epoch)]);
     const store = new SpanStore(new SpanTables(db, { prices: options.prices, quietGapMs: options.quietGapMs }), epoch, options);
@@ -346,6 +348,7 @@ export class SpanStore {
       // export() closes and reopens the database, which frees prepared statements.
       this.tables.freeStatements();
       const bytes = this.db.export();
+      this.db.exec(CONNECTION_PRAGMAS); // export() reopened the connection
       const previous = this.journal;
       this.journal = new Journal(journalPath(file, epoch), (e) => this.writeFailed(e));
       previous?.close(false);
