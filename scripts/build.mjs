@@ -1,4 +1,4 @@
-// Two esbuild bundles for the host side (extension, CLI); the webview bundle joins here later.
+// esbuild bundles for the host side (extension, CLI, store worker); the webview bundle joins here later.
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,6 +29,8 @@ const common = {
 const configs = [
   { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] },
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The store runs in a worker thread of the extension host and of `spanlens serve`.
+  { ...common, entryPoints: ['src/core/store/storeWorker.ts'], outfile: 'dist/storeWorker.js' },
 ];
 
 if (watch) {

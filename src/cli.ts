@@ -11,6 +11,7 @@ import { ImportError, exportOtlp, importOtlp } from './core/importExport.js';
 import { listJournals } from './core/store/files.js';
 import { showTrace, showTraceList } from './core/views/cliViews.js';
 import { SpanStore, StoreError } from './core/store/spanStore.js';
+import { StoreClient } from './core/store/storeClient.js';
 import { DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT, DEFAULT_MAX_BODY_BYTES, OtlpReceiver } from './receiver/receiver.js';
 import type { Logger } from './receiver/sink.js';
 
@@ -55,7 +56,7 @@ async function serve(args: string[]): Promise<void> {
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new UsageError(`--max-body-bytes must be a positive whole number`);
   const httpPort = port(values['http-port'], DEFAULT_HTTP_PORT, '--http-port');
   const grpcPort = port(values['grpc-port'], DEFAULT_GRPC_PORT, '--grpc-port');
-  const store = await SpanStore.open({ path: values.db, onWarning: stderrLog.warn });
+  const store = await StoreClient.open({ path: values.db, onWarning: stderrLog.warn });
   const receiver = new OtlpReceiver({ sink: store, log: stderrLog, host: values.host, httpPort, grpcPort, maxBodyBytes });
   let stopping = false;
   const stop = (): void => {

@@ -43,9 +43,13 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): grpc.Server {
     'grpc.max_receive_message_length': options.maxBodyBytes,
   });
   for (const [signal, service] of SERVICES) {
-    const Export: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
+    const Export: grpc.handleUnaryCall<Buffer, Buffer> = async (call, callback) => {
       try {
-        const result = ingest(options.sink, signal, 'protobuf', call.request);
+        const result = await ingest(options.sink, signal, 'protobuf', call.request);
+        if (!result.ok && result.busy) {
+          callback({ code: grpc.status.UNAVAILABLE, details: result.message });
+          return;
+        }
         if (!result.ok) {
           options.log.warn(`[receiver] rejected a gRPC ${signal} request: ${result.message}`);
           callback({ code: grpc.status.INVALID_ARGUMENT, details: result.message });

@@ -74,7 +74,13 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
     } else throw err;
     return;
   }
-  const result = ingest(options.sink, signal, encoding, body);
+  const result = await ingest(options.sink, signal, encoding, body);
+  if (!result.ok && result.busy) {
+    // OTLP exporters retry 503 after Retry-After.
+    res.setHeader('Retry-After', '1');
+    send(res, 503, encoding, statusBody(encoding, GrpcCode.UNAVAILABLE, result.message));
+    return;
+  }
   if (!result.ok) {
     options.log.warn(`[receiver] rejected a ${signal} request: ${result.message}`);
     send(res, 400, encoding, statusBody(encoding, GrpcCode.INVALID_ARGUMENT, result.message));

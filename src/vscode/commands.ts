@@ -26,7 +26,7 @@ export function registerCommands(service: ReceiverService): vscode.Disposable[] 
     vscode.commands.registerCommand('spanlens.clearAll', async () => {
       const store = await service.store();
       const count = store.spanCount;
-      store.clear();
+      await store.call('clear');
       void vscode.window.setStatusBarMessage(`Spanlens: cleared ${count} spans`, 3000);
       return count;
     }),

@@ -1,7 +1,6 @@
 /** Import OTLP files into the workspace's store, and export a trace as an OTLP JSON file. */
 import { readFile, writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { ImportError, exportOtlp, importOtlp } from '../core/importExport.js';
 import type { TraceSummary } from '../core/store/spanStore.js';
 import { userMessage } from './errors.js';
 import type { ReceiverService } from './receiverService.js';
@@ -31,11 +30,11 @@ export function registerFileCommands(service: ReceiverService, log: vscode.LogOu
       const summary: string[] = [];
       for (const file of files) {
         try {
-          const r = importOtlp(store, await readFile(file.fsPath));
+          const r = await store.importOtlp(await readFile(file.fsPath));
           summary.push(`${r.spans} spans in ${r.traceIds.length} traces${r.rejected ? ` (${r.rejected} rejected)` : ''}`);
           log.info(`[import] ${file.fsPath}: ${summary.at(-1)}, ${r.logs} log records`);
         } catch (err) {
-          const message = err instanceof ImportError ? `${file.fsPath} is not an OTLP file: ${err.message}` : userMessage(err, `import ${file.fsPath}`);
+          const message = (err as Error).name === 'ImportError' ? `${file.fsPath} is not an OTLP file: ${(err as Error).message}` : userMessage(err, `import ${file.fsPath}`);
           log.error(`[import] ${message}`);
           void vscode.window.showErrorMessage(message);
         }
@@ -47,14 +46,14 @@ export function registerFileCommands(service: ReceiverService, log: vscode.LogOu
       const store = await service.store();
       let id = traceId;
       if (!id) {
-        const pick = await vscode.window.showQuickPick(store.listTraces(200).map(describe), { placeHolder: 'Trace to export', matchOnDescription: true, matchOnDetail: true });
+        const pick = await vscode.window.showQuickPick((await store.call('listTraces', 200)).map(describe), { placeHolder: 'Trace to export', matchOnDescription: true, matchOnDetail: true });
         id = pick?.traceId;
       }
       if (!id) return undefined;
       const uri = target ?? (await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`trace-${id}.otlp.json`), filters: { 'OTLP JSON': ['json'] } }));
       if (!uri) return undefined;
       try {
-        await writeFile(uri.fsPath, exportOtlp(store, [id]));
+        await writeFile(uri.fsPath, await store.exportOtlp([id]));
       } catch (err) {
         void vscode.window.showErrorMessage(userMessage(err, `write ${uri.fsPath}`));
         return undefined;

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { SpanStore } from '../core/store/spanStore.js';
+import { StoreClient } from '../core/store/storeClient.js';
 import { OtlpReceiver, type ReceiverAddress } from '../receiver/receiver.js';
 import { receiverConfig, storeConfig } from './config.js';
 import { userMessage } from './errors.js';
@@ -23,7 +23,7 @@ export class ReceiverService implements vscode.Disposable {
   /** Fired when the stored span count changes (batched by the store per request). */
   readonly onDidChangeSpans = this.spansChanged.event;
   private receiver: OtlpReceiver | undefined;
-  private storePromise: Promise<SpanStore> | undefined;
+  private storePromise: Promise<StoreClient> | undefined;
   private _state: ReceiverState = { kind: 'stopped' };
   private readonly disposables: vscode.Disposable[] = [this.stateChanged, this.spansChanged];
 
@@ -37,18 +37,18 @@ export class ReceiverService implements vscode.Disposable {
   }
 
   /** The workspace's store, opened on first use. */
-  store(): Promise<SpanStore> {
+  store(): Promise<StoreClient> {
     this.storePromise ??= this.openStore();
     return this.storePromise;
   }
 
-  private async openStore(): Promise<SpanStore> {
+  private async openStore(): Promise<StoreClient> {
     let dbPath: string | undefined;
     if (this.storageDir) {
       mkdirSync(this.storageDir, { recursive: true });
       dbPath = path.join(this.storageDir, 'spans.db');
     }
-    const store = await SpanStore.open({
+    const store = await StoreClient.open({
       ...storeConfig(),
       path: dbPath,
       onWarning: (m) => {
@@ -65,7 +65,7 @@ export class ReceiverService implements vscode.Disposable {
   /** Applies changed retention, price and run settings to the open store. */
   async reconfigureStore(): Promise<void> {
     if (!this.storePromise) return;
-    (await this.storePromise).configure(storeConfig());
+    await (await this.storePromise).configure(storeConfig());
     this.log.info('[store] settings changed: retention applies now, prices and run grouping to spans received from now on');
   }
 

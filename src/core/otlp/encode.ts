@@ -5,7 +5,7 @@ import { ExportLogsServiceResponse, ExportMetricsServiceResponse, ExportTraceSer
 export type Signal = 'traces' | 'logs' | 'metrics';
 
 /** gRPC status codes used in google.rpc.Status bodies. */
-export const GrpcCode = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13 } as const;
+export const GrpcCode = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14 } as const;
 
 const RESPONSE = { traces: ExportTraceServiceResponse, logs: ExportLogsServiceResponse, metrics: ExportMetricsServiceResponse };
 const REJECTED_FIELD = { traces: 'rejectedSpans', logs: 'rejectedLogRecords', metrics: 'rejectedDataPoints' };

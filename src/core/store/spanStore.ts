@@ -21,6 +21,7 @@ import { Journal, RecordKind, readJournal } from './journal.js';
 import { CONNECTION_PRAGMAS, CREATE_SCHEMA, NEW_DATABASE_PRAGMAS, SCHEMA_VERSION } from './schema.js';
 import { type RunSummary, SpanTables, type TraceSummary } from './spanTables.js';
 import { loadSqlJs } from './sqlite.js';
+import { type IndexRow, indexRows } from './indexRow.js';
 
 export type { RunSummary, TraceSummary };
 
@@ -88,7 +89,7 @@ export class SpanStore {
   /** Changes retention, prices and the run gap; prices and the gap apply to spans stored from now on. */
   configure(update: Pick<StoreOptions, 'retention' | 'prices' | 'quietGapMs'>): void {
     this.options = { ...this.options, ...update };
-    this.tables.configure({ prices: this.options.prices, quietGapMs: this.options.quietGapMs });
+    this.tables.configure({ quietGapMs: this.options.quietGapMs });
     this.scheduleRetention();
   }
 
@@ -129,7 +130,7 @@ export class SpanStore {
     db.exec(CONNECTION_PRAGMAS);
     db.exec(CREATE_SCHEMA);
     db.run(`INSERT OR IGNORE INTO meta VALUES ('schema', ?), ('epoch', ?)`, [String(SCHEMA_VERSION), String(epoch)]);
-    const store = new SpanStore(new SpanTables(db, { prices: options.prices, quietGapMs: options.quietGapMs }), epoch, options);
+    const store = new SpanStore(new SpanTables(db, { quietGapMs: options.quietGapMs }), epoch, options);
     store.snapshotBytes = bytes?.length ?? 0;
     if (file) await store.recover(file, replayAll);
     return store;
@@ -193,7 +194,11 @@ export class SpanStore {
   }
 
   private applySpans(spans: Span[], body: RawBody): StoreChange {
-    const { inserted, traceIds } = this.tables.insertSpans(spans, body);
+    return this.applyRows(indexRows(spans, this.options.prices), body);
+  }
+
+  private applyRows(rows: IndexRow[], body: RawBody): StoreChange {
+    const { inserted, traceIds } = this.tables.insertRows(rows, body);
     return { spans: inserted, logs: 0, traceIds, deletedTraceIds: [], cleared: false };
   }
 
@@ -232,6 +237,16 @@ export class SpanStore {
     }
     const kind = body.encoding === 'json' ? RecordKind.TracesJson : RecordKind.TracesProtobuf;
     return this.change(kind, body.body, () => this.applySpans(items, body)).spans;
+  }
+
+  /**
+   * Stores a request body's spans given as index rows, made elsewhere (the receiver's thread)
+   * with indexRows() from what the body decodes to. Returns how many were new.
+   */
+  addRows(rows: IndexRow[], raw: RawBody): number {
+    if (rows.length === 0) return 0;
+    const kind = raw.encoding === 'json' ? RecordKind.TracesJson : RecordKind.TracesProtobuf;
+    return this.change(kind, raw.body, () => this.applyRows(rows, raw)).spans;
   }
 
   addLogs(logs: LogRecord[], raw?: RawBody): number {

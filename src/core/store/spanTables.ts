@@ -4,11 +4,10 @@
  */
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { durationMs, type LogRecord, type Resource, type Scope, type Span } from '../model.js';
-import type { Price } from '../normalize/prices.js';
-import { normalizeSpan } from '../normalize/normalizeSpan.js';
 import { decodeTraces } from '../otlp/decode.js';
 import { type LogRow, logFromRow, padNs, serviceOf, unpadNs } from './rows.js';
-import { DEFAULT_QUIET_GAP_MS, implicitRunId, runKeyOf } from './runs.js';
+import type { IndexRow } from './indexRow.js';
+import { DEFAULT_QUIET_GAP_MS, type RunKey, implicitRunId } from './runs.js';
 import { INSERT_BODY, INSERT_LOG, INSERT_SPAN, TRACE_COLUMNS, UPSERT_TRACE } from './schema.js';
 
 export interface TraceSummary {
@@ -40,7 +39,6 @@ export interface RunSummary {
 }
 
 export interface TablesOptions {
-  prices?: Record<string, Price>;
   quietGapMs?: number;
 }
 
@@ -65,7 +63,7 @@ interface TraceDelta {
   rootName: string | null;
   firstName: string;
   service: string;
-  resource: Resource;
+  run: RunKey;
   count: number;
   errors: number;
   start: string;
@@ -128,11 +126,11 @@ export class SpanTables {
   }
 
   /**
-   * Inserts the spans of one body (ignoring a trace and span id seen before); `spans` must be
-   * what the body decodes to, in order. Returns the new count and the traces touched.
+   * Inserts the spans of one body (ignoring a trace and span id seen before), given as their
+   * index rows in the order the body decodes to. Returns the new count and the traces touched.
    */
-  insertSpans(spans: Span[], body: TraceBody): { inserted: number; traceIds: string[] } {
-    if (spans.length === 0) return { inserted: 0, traceIds: [] };
+  insertRows(rows: IndexRow[], body: TraceBody): { inserted: number; traceIds: string[] } {
+    if (rows.length === 0) return { inserted: 0, traceIds: [] };
     const { span: insert, body: insertBody, trace: upsert } = this.statements();
     const deltas = new Map<string, TraceDelta>();
     let inserted = 0;
@@ -140,40 +138,31 @@ export class SpanTables {
     try {
       insertBody.run([ENCODING[body.encoding], body.body]);
       const bodyId = this.lastRowId();
-      for (let i = 0; i < spans.length; i++) {
-        const s = spans[i]!;
-        const start = padNs(s.startTimeUnixNano);
-        const end = padNs(s.endTimeUnixNano);
-        const n = normalizeSpan(s, [], { withContent: false, prices: this.options.prices });
-        const call = n.llm;
-        const model = call ? call.responseModel ?? call.requestModel : null;
-        insert.run([
-          s.traceId, s.spanId, s.parentSpanId, s.name, start, end,
-          s.status.code === 'error' ? 2 : s.status.code === 'ok' ? 1 : 0,
-          n.kind, model, call?.usage.inputTokens ?? null, call?.usage.outputTokens ?? null, call?.costUsd ?? null,
-          bodyId, i,
-        ]);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        const call = r.call;
+        insert.run([r.traceId, r.spanId, r.parentSpanId, r.name, r.start, r.end, r.status, r.category, call?.model ?? null, call?.inputTokens ?? null, call?.outputTokens ?? null, call?.costUsd ?? null, bodyId, i]);
         if (this.db.getRowsModified() === 0) continue;
         inserted++;
-        let d = deltas.get(s.traceId);
+        let d = deltas.get(r.traceId);
         if (!d) {
-          d = { rootName: null, firstName: s.name, service: serviceOf(s.resource), resource: s.resource, count: 0, errors: 0, start, end, llmCalls: 0, inputTokens: 0, outputTokens: 0, cost: 0, costUnknown: 0 };
-          deltas.set(s.traceId, d);
+          d = { rootName: null, firstName: r.name, service: r.service, run: r.run, count: 0, errors: 0, start: r.start, end: r.end, llmCalls: 0, inputTokens: 0, outputTokens: 0, cost: 0, costUnknown: 0 };
+          deltas.set(r.traceId, d);
         }
         d.count++;
-        if (s.status.code === 'error') d.errors++;
-        if (start < d.start) d.start = start;
-        if (end > d.end) d.end = end;
-        if (s.parentSpanId === '' && d.rootName === null) {
-          d.rootName = s.name;
-          d.service = serviceOf(s.resource);
+        if (r.status === 2) d.errors++;
+        if (r.start < d.start) d.start = r.start;
+        if (r.end > d.end) d.end = r.end;
+        if (r.parentSpanId === '' && d.rootName === null) {
+          d.rootName = r.name;
+          d.service = r.service;
         }
         if (call) {
           d.llmCalls++;
-          d.inputTokens += call.usage.inputTokens ?? 0;
-          d.outputTokens += call.usage.outputTokens ?? 0;
+          d.inputTokens += call.inputTokens ?? 0;
+          d.outputTokens += call.outputTokens ?? 0;
           if (call.costUsd !== null) d.cost += call.costUsd;
-          else if (call.usage.inputTokens !== null || call.usage.outputTokens !== null) d.costUnknown++;
+          else if (call.inputTokens !== null || call.outputTokens !== null) d.costUnknown++;
         }
       }
       // A body whose spans were all stored before (an exporter retry) is not kept.
@@ -202,7 +191,7 @@ export class SpanTables {
     traceRun.bind([traceId]);
     const existing = traceRun.step() ? (traceRun.get()[0] as string) : undefined;
     traceRun.reset();
-    const { explicit, key, service } = runKeyOf(d.resource);
+    const { explicit, key, service } = d.run;
     let runId = existing ?? explicit;
     if (!runId) {
       const gapNs = BigInt(this.options.quietGapMs ?? DEFAULT_QUIET_GAP_MS) * 1_000_000n;

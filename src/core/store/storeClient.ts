@@ -1,0 +1,169 @@
+/**
+ * The store as seen from the receiver's thread: a worker owns the database (inserts,
+ * checkpoints, queries), this side indexes decoded spans and posts them with their body. Every
+ * call is asynchronous; a batch is acknowledged once the worker has stored and journaled it.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Emitter } from '../events.js';
+import type { ImportResult } from '../importExport.js';
+import type { LogRecord, Span } from '../model.js';
+import { indexRows } from './indexRow.js';
+import { type RawBody, StoreError, type StoreChange, type StoreOptions } from './spanStore.js';
+import type { StoreCalls, StoreMethod, StoreReply, StoreRequest, WorkerStoreOptions } from './storeProtocol.js';
+
+/** Raised when more batches wait for the worker than it may queue: the receiver answers 503. */
+export class StoreBusyError extends Error {
+  override readonly name = 'StoreBusyError';
+}
+
+type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void };
+type Distributive<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+const MAX_PENDING_BATCHES = 64;
+
+function workerScript(): string {
+  // Bundled: dist/storeWorker.js beside this bundle. From source (tests run with tsx): the .ts file.
+  for (const name of ['storeWorker.js', 'storeWorker.ts']) {
+    const candidate = path.join(__dirname, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new StoreError(`the store worker script is missing next to ${__dirname}`);
+}
+
+export class StoreClient {
+  private readonly changes = new Emitter<StoreChange>();
+  /** Fired after each stored batch, deletion and clear in the worker. */
+  readonly onDidChange = this.changes.event;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private batchesInFlight = 0;
+  private closed = false;
+  /** Spans in the store, as of the last message from the worker. */
+  spanCount = 0;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly options: StoreOptions,
+    private readonly maxPendingBatches: number,
+  ) {
+    worker.on('message', (m: StoreReply) => this.receive(m));
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', (code) => this.fail(new StoreError(`the store worker stopped (exit code ${code})`)));
+  }
+
+  /** `maxPendingBatches`: how many batches may wait for the worker before new ones are refused. */
+  static open(options: StoreOptions = {}, maxPendingBatches = MAX_PENDING_BATCHES): Promise<StoreClient> {
+    const { onWarning: _onWarning, ...data } = options;
+    const script = workerScript();
+    const worker = script.endsWith('.ts')
+      ? // From source, as the tests run: let tsx compile the worker (never reached from the bundles).
+        new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(script)});`, { eval: true, workerData: data satisfies WorkerStoreOptions })
+      : new Worker(script, { workerData: data satisfies WorkerStoreOptions });
+    const client = new StoreClient(worker, { ...options }, maxPendingBatches);
+    return new Promise((resolve, reject) => {
+      const onReady = (m: StoreReply): void => {
+        if (m.kind === 'ready') {
+          client.spanCount = m.spanCount;
+          worker.off('message', onReady);
+          resolve(client);
+        } else if (m.kind === 'openFailed') {
+          worker.off('message', onReady);
+          void worker.terminate();
+          reject(Object.assign(new StoreError(m.error.message), { name: m.error.name }));
+        }
+      };
+      worker.on('message', onReady);
+      worker.once('error', reject);
+    });
+  }
+
+  private receive(m: StoreReply): void {
+    switch (m.kind) {
+      case 'result':
+      case 'error': {
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (m.kind === 'result') {
+          this.spanCount = m.spanCount;
+          p?.resolve(m.value);
+        } else p?.reject(Object.assign(new StoreError(m.error.message), { name: m.error.name }));
+        break;
+      }
+      case 'change':
+        this.spanCount = m.spanCount;
+        this.changes.fire(m.change);
+        break;
+      case 'warning':
+        this.options.onWarning?.(m.message);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.options.onWarning?.(`The trace store stopped: ${err.message}`);
+  }
+
+  private request<T>(req: Distributive<StoreRequest>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError('the store is closed'));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ ...req, id } as StoreRequest);
+    });
+  }
+
+  /** Runs a SpanStore method in the worker. */
+  call<M extends StoreMethod>(method: M, ...args: Parameters<StoreCalls[M]>): Promise<Awaited<ReturnType<StoreCalls[M]>>> {
+    return this.request({ op: 'call', method, args });
+  }
+
+  /** Indexes the decoded spans here and stores them with their body there; resolves to the new count. */
+  async addSpans(spans: Span[], raw?: RawBody): Promise<number> {
+    if (!raw) throw new StoreError('StoreClient.addSpans needs the request body the spans were decoded from');
+    if (spans.length === 0) return 0;
+    if (this.batchesInFlight >= this.maxPendingBatches) throw new StoreBusyError(`${this.batchesInFlight} batches are waiting to be stored`);
+    this.batchesInFlight++;
+    try {
+      return await this.request<number>({ op: 'addRows', rows: indexRows(spans, this.options.prices), raw });
+    } finally {
+      this.batchesInFlight--;
+    }
+  }
+
+  async addLogs(logs: LogRecord[], raw?: RawBody): Promise<number> {
+    if (!raw) throw new StoreError('StoreClient.addLogs needs the request body the records were decoded from');
+    if (logs.length === 0) return 0;
+    return this.request<number>({ op: 'addLogs', raw });
+  }
+
+  /** Changes retention, prices and the run gap, here (prices index spans here) and in the worker. */
+  configure(update: Pick<StoreOptions, 'retention' | 'prices' | 'quietGapMs'>): Promise<void> {
+    Object.assign(this.options, update);
+    return this.call('configure', update);
+  }
+
+  importOtlp(bytes: Uint8Array): Promise<ImportResult> {
+    return this.request({ op: 'import', bytes });
+  }
+
+  exportOtlp(traceIds: string[]): Promise<string> {
+    return this.request({ op: 'export', traceIds });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    await this.request({ op: 'close' });
+    this.closed = true;
+    await exited;
+    this.changes.dispose();
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Messages between a StoreClient (the receiver's thread) and the store worker, which owns the
+ * database so that inserts, checkpoints and queries never block the receiver's event loop.
+ */
+import type { IndexRow } from './indexRow.js';
+import type { RawBody, SpanStore, StoreChange, StoreOptions } from './spanStore.js';
+
+/** SpanStore methods a client may call in the worker, by name. */
+export type StoreCalls = Pick<
+  SpanStore,
+  | 'listTraces'
+  | 'traceSummary'
+  | 'listRuns'
+  | 'getTrace'
+  | 'spansInWindow'
+  | 'logsForTrace'
+  | 'countLogs'
+  | 'traceCount'
+  | 'usedBytes'
+  | 'clear'
+  | 'deleteTraces'
+  | 'deleteRun'
+  | 'setPinned'
+  | 'enforceRetention'
+  | 'configure'
+  | 'checkpoint'
+  | 'flush'
+>;
+export type StoreMethod = keyof StoreCalls;
+
+/** Options that cross the thread boundary (no callbacks). */
+export type WorkerStoreOptions = Omit<StoreOptions, 'onWarning'>;
+
+export type StoreRequest =
+  | { id: number; op: 'addRows'; rows: IndexRow[]; raw: RawBody }
+  | { id: number; op: 'addLogs'; raw: RawBody }
+  | { id: number; op: 'import'; bytes: Uint8Array }
+  | { id: number; op: 'export'; traceIds: string[] }
+  | { id: number; op: 'call'; method: StoreMethod; args: unknown[] }
+  | { id: number; op: 'close' };
+
+export type StoreReply =
+  | { kind: 'ready'; spanCount: number }
+  | { kind: 'openFailed'; error: { name: string; message: string } }
+  | { kind: 'result'; id: number; value: unknown; spanCount: number }
+  | { kind: 'error'; id: number; error: { name: string; message: string } }
+  | { kind: 'change'; change: StoreChange; spanCount: number }
+  | { kind: 'warning'; message: string };

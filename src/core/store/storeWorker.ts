@@ -1,0 +1,51 @@
+/** The store worker: opens the SpanStore and serves StoreRequests from its parent thread. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { exportOtlp, importOtlp } from '../importExport.js';
+import { decodeLogs } from '../otlp/decode.js';
+import { SpanStore } from './spanStore.js';
+import type { StoreReply, StoreRequest, WorkerStoreOptions } from './storeProtocol.js';
+
+const port = parentPort!;
+const post = (reply: StoreReply): void => port.postMessage(reply);
+const errorOf = (err: unknown): { name: string; message: string } => ({ name: (err as Error).name ?? 'Error', message: (err as Error).message ?? String(err) });
+
+async function main(): Promise<void> {
+  let store: SpanStore;
+  try {
+    store = await SpanStore.open({ ...(workerData as WorkerStoreOptions), onWarning: (message) => post({ kind: 'warning', message }) });
+  } catch (err) {
+    post({ kind: 'openFailed', error: errorOf(err) });
+    return;
+  }
+  store.onDidChange((change) => post({ kind: 'change', change, spanCount: store.spanCount }));
+  port.on('message', (req: StoreRequest) => {
+    void handle(store, req).then(
+      (value) => post({ kind: 'result', id: req.id, value, spanCount: store.spanCount }),
+      (err) => post({ kind: 'error', id: req.id, error: errorOf(err) }),
+    );
+  });
+  post({ kind: 'ready', spanCount: store.spanCount });
+}
+
+async function handle(store: SpanStore, req: StoreRequest): Promise<unknown> {
+  switch (req.op) {
+    case 'addRows':
+      return store.addRows(req.rows, req.raw);
+    case 'addLogs':
+      return store.addLogs(decodeLogs(req.raw.body, req.raw.encoding).items, req.raw);
+    case 'import':
+      return importOtlp(store, Buffer.from(req.bytes.buffer, req.bytes.byteOffset, req.bytes.length));
+    case 'export':
+      return exportOtlp(store, req.traceIds);
+    case 'call': {
+      const method = store[req.method] as (...args: unknown[]) => unknown;
+      return method.apply(store, req.args);
+    }
+    case 'close':
+      await store.close();
+      setImmediate(() => port.close());
+      return undefined;
+  }
+}
+
+void main();

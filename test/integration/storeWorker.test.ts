@@ -1,0 +1,77 @@
+/** The store in its worker thread behind the real receiver: acknowledged means stored, queries answer, the worker closes cleanly. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { SpanStore } from '../../src/core/store/spanStore.js';
+import { StoreClient } from '../../src/core/store/storeClient.js';
+import { OtlpReceiver } from '../../src/receiver/receiver.js';
+import { jsonBody, protobufBody, sdkSpans } from '../helpers/payloads.js';
+
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+describe('store worker', () => {
+  it('stores what the receiver acknowledged, answers queries, imports and exports, and persists on close', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'spanlens-worker-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'db');
+    const client = await StoreClient.open({ path: file });
+    const changes: number[] = [];
+    client.onDidChange((c) => changes.push(c.spans));
+    const receiver = new OtlpReceiver({ sink: client, log: quiet, httpPort: 0, grpcPort: 0 });
+    const { http } = await receiver.start();
+    const batches = [sdkSpans(20, 'a'), sdkSpans(30, 'b')];
+    for (const [i, spans] of batches.entries()) {
+      const res = await fetch(`http://127.0.0.1:${http}/v1/traces`, {
+        method: 'POST',
+        body: i === 0 ? protobufBody(spans) : jsonBody(spans),
+        headers: { 'content-type': i === 0 ? 'application/x-protobuf' : 'application/json' },
+      });
+      assert.equal(res.status, 200);
+    }
+    // Acknowledged: the worker has it, without waiting.
+    assert.equal(client.spanCount, 50);
+    const traces = await client.call('listTraces', 10);
+    assert.deepEqual(traces.map((t) => t.spanCount).sort(), [20, 30]);
+    const first = batches[0]![0]!.spanContext().traceId;
+    assert.equal((await client.call('getTrace', first)).length, 20);
+    const exported = await client.exportOtlp([first]);
+    await client.call('deleteTraces', [first]);
+    assert.equal(client.spanCount, 30);
+    const imported = await client.importOtlp(Buffer.from(exported));
+    assert.equal(imported.spans, 20);
+    assert.deepEqual(changes, [20, 30, 0, 20]);
+    await receiver.stop();
+    await client.close();
+    const reopened = await SpanStore.open({ path: file, readOnly: true });
+    assert.equal(reopened.spanCount, 50);
+    await reopened.close();
+  });
+
+  it('answers 503 with Retry-After when more batches wait than the worker may queue, losing none it acknowledged', async () => {
+    const client = await StoreClient.open({}, 1);
+    const receiver = new OtlpReceiver({ sink: client, log: quiet, httpPort: 0, grpcPort: 0 });
+    const { http } = await receiver.start();
+    const bodies = Array.from({ length: 8 }, (_, i) => protobufBody(sdkSpans(200, `burst-${i}`)));
+    const answers = await Promise.all(
+      bodies.map((body) => fetch(`http://127.0.0.1:${http}/v1/traces`, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf' } })),
+    );
+    const statuses = answers.map((a) => a.status);
+    assert.ok(statuses.includes(503), `some were refused: ${statuses.join(',')}`);
+    assert.ok(answers.filter((a) => a.status === 503).every((a) => a.headers.get('retry-after') === '1'));
+    assert.equal(client.spanCount, statuses.filter((s) => s === 200).length * 200);
+    await receiver.stop();
+    await client.close();
+  });
+
+  it('reports a database it cannot open', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'spanlens-worker-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'db');
+    writeFileSync(file, 'not a database'.repeat(500));
+    await assert.rejects(StoreClient.open({ path: file, readOnly: true }), (err: Error) => err.name === 'StoreError' && /is not a readable Spanlens database/.test(err.message));
+  });
+});
