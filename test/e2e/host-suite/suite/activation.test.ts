@@ -4,7 +4,7 @@ import { describe, it } from 'mocha';
 import * as vscode from 'vscode';
 import { SPANLENS_ID, waitForActivation } from '../support/spanlens';
 
-const CONTRIBUTED_COMMANDS = ['spanlens.copyEndpoint', 'spanlens.restartReceiver', 'spanlens.clearAll'];
+const CONTRIBUTED_COMMANDS = ['spanlens.copyEndpoint', 'spanlens.restartReceiver', 'spanlens.clearAll', 'spanlens.importFile', 'spanlens.exportTrace'];
 
 describe('Spanlens activation', () => {
   it('is installed and becomes active on startup without being asked', async () => {
