@@ -5,6 +5,7 @@
  * the rest of its batch is kept (partial success).
  */
 import type { DecodedBatch, LogRecord, Resource, Scope, Span, SpanEvent, SpanKindNumber, SpanLink, StatusCode } from '../model.js';
+import { decodeTraceRequest } from './decodeProto.js';
 import { ExportLogsServiceRequest, ExportTraceServiceRequest } from './schema.js';
 import { FieldError, anyValue, id, keyValues, listOf, nanos, str, uint } from './values.js';
 
@@ -153,7 +154,25 @@ function reject<T>(batch: DecodedBatch<T>, err: unknown, what: string): void {
 }
 
 export function decodeTraces(body: Uint8Array, encoding: Encoding): DecodedBatch<Span> {
-  const req = parseBody(body, encoding, ExportTraceServiceRequest);
+  if (encoding === 'protobuf') {
+    try {
+      return decodeTraceRequest(body);
+    } catch (err) {
+      throw new OtlpDecodeError(`body is not a valid ExportTraceServiceRequest protobuf message: ${(err as Error).message}`);
+    }
+  }
+  return tracesFrom(parseBody(body, encoding, ExportTraceServiceRequest));
+}
+
+/**
+ * Protobuf through protobufjs's generated decoder and the generic conversion: the reference the
+ * streaming decoder (decodeProto.ts) is checked against in the tests.
+ */
+export function decodeTracesReference(body: Uint8Array): DecodedBatch<Span> {
+  return tracesFrom(parseBody(body, 'protobuf', ExportTraceServiceRequest));
+}
+
+function tracesFrom(req: Obj): DecodedBatch<Span> {
   const batch: DecodedBatch<Span> = { items: [], rejected: 0, rejectReasons: [] };
   for (const rsRaw of structure(() => listOf(req.resourceSpans, 'resourceSpans'))) {
     const rs = structure(() => obj(rsRaw, 'resourceSpans[]'));

@@ -160,3 +160,9 @@ export const ExportLogsServiceRequest = type('ExportLogsServiceRequest');
 export const ExportLogsServiceResponse = type('ExportLogsServiceResponse');
 export const ExportMetricsServiceResponse = type('ExportMetricsServiceResponse');
 export const RpcStatus = type('RpcStatus');
+
+/** Field numbers of a schema message by field name, for the streaming decoder (decodeProto.ts). */
+export function fieldIds(message: string): Record<string, number> {
+  const fields = type(message).fields;
+  return Object.fromEntries(Object.entries(fields).map(([name, field]) => [name, field.id]));
+}
