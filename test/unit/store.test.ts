@@ -42,6 +42,16 @@ describe('span store queries', () => {
     await store.close();
   });
 
+  it('stores only the new spans of a batch that repeats some, and reads each back from its own body', async () => {
+    const store = await SpanStore.open();
+    const spans = makeTrace(150);
+    assert.equal(store.addSpans(spans.slice(0, 70)), 70);
+    assert.equal(store.addSpans(spans), 80, 'the first 70 were stored before');
+    assert.equal(store.listTraces()[0]!.spanCount, 150);
+    assert.deepEqual(store.getTrace(spans[0]!.traceId), spans);
+    await store.close();
+  });
+
   it('returns one trace in start order and spans by time window', async () => {
     const store = await SpanStore.open();
     const spans = makeTrace(10);

@@ -83,7 +83,11 @@ CREATE TABLE IF NOT EXISTS logs (
 CREATE INDEX IF NOT EXISTS logs_by_span ON logs (trace_id, span_id);
 `;
 
-export const INSERT_SPAN = `INSERT OR IGNORE INTO spans VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`;
+/** INSERT of `rows` span rows in one statement. */
+export function insertSpansSql(rows: number): string {
+  const row = '(?,?,?,?,?,?,?,?,?,?,?,?,?,?)';
+  return `INSERT OR IGNORE INTO spans VALUES ${Array.from({ length: rows }, () => row).join(',')}`;
+}
 
 export const INSERT_BODY = `INSERT INTO bodies (encoding, body, live) VALUES (?, ?, 0)`;
 

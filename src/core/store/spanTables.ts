@@ -8,7 +8,7 @@ import { decodeTraces } from '../otlp/decode.js';
 import { type LogRow, logFromRow, padNs, serviceOf, unpadNs } from './rows.js';
 import type { IndexRow } from './indexRow.js';
 import { DEFAULT_QUIET_GAP_MS, type RunKey, implicitRunId } from './runs.js';
-import { INSERT_BODY, INSERT_LOG, INSERT_SPAN, TRACE_COLUMNS, UPSERT_TRACE } from './schema.js';
+import { INSERT_BODY, INSERT_LOG, TRACE_COLUMNS, UPSERT_TRACE, insertSpansSql } from './schema.js';
 
 export interface TraceSummary {
   traceId: string;
@@ -44,6 +44,8 @@ export interface TablesOptions {
 
 interface Statements {
   span: Statement;
+  spanChunk: Statement;
+  owner: Statement;
   body: Statement;
   trace: Statement;
   log: Statement;
@@ -57,6 +59,8 @@ export interface TraceBody {
 }
 
 const ENCODING = { protobuf: 1, json: 2 } as const;
+/** Span rows per INSERT statement (14 values each, well under SQLite's 32766 variables). */
+const CHUNK = 64;
 const BODY_CACHE_SIZE = 16;
 
 interface TraceDelta {
@@ -86,6 +90,7 @@ export class SpanTables {
   private readonly scopeIdByObject = new WeakMap<Scope, number>();
   /** Recently decoded bodies, by id: a trace's spans usually sit in a few of them. */
   private readonly bodyCache = new Map<number, Span[]>();
+  private readonly tailStatements = new Map<number, Statement>();
   spanCount = 0;
 
   constructor(
@@ -109,6 +114,8 @@ export class SpanTables {
 
   /** Prepared statements are freed by Database.export(); call before it. */
   freeStatements(): void {
+    for (const s of this.tailStatements.values()) s.free();
+    this.tailStatements.clear();
     if (!this.stmts) return;
     for (const s of Object.values(this.stmts)) s.free();
     this.stmts = undefined;
@@ -116,7 +123,9 @@ export class SpanTables {
 
   private statements(): Statements {
     this.stmts ??= {
-      span: this.db.prepare(INSERT_SPAN),
+      span: this.db.prepare(insertSpansSql(1)),
+      spanChunk: this.db.prepare(insertSpansSql(CHUNK)),
+      owner: this.db.prepare(`SELECT body_id, body_index FROM spans WHERE trace_id = ? AND span_id = ?`),
       body: this.db.prepare(INSERT_BODY),
       trace: this.db.prepare(UPSERT_TRACE),
       log: this.db.prepare(INSERT_LOG),
@@ -131,18 +140,18 @@ export class SpanTables {
    */
   insertRows(rows: IndexRow[], body: TraceBody): { inserted: number; traceIds: string[] } {
     if (rows.length === 0) return { inserted: 0, traceIds: [] };
-    const { span: insert, body: insertBody, trace: upsert } = this.statements();
+    const { body: insertBody, trace: upsert } = this.statements();
     const deltas = new Map<string, TraceDelta>();
     let inserted = 0;
     this.db.run('BEGIN');
     try {
       insertBody.run([ENCODING[body.encoding], body.body]);
       const bodyId = this.lastRowId();
+      const fresh = this.insertChunks(rows, bodyId);
       for (let i = 0; i < rows.length; i++) {
+        if (!fresh[i]) continue;
         const r = rows[i]!;
         const call = r.call;
-        insert.run([r.traceId, r.spanId, r.parentSpanId, r.name, r.start, r.end, r.status, r.category, call?.model ?? null, call?.inputTokens ?? null, call?.outputTokens ?? null, call?.costUsd ?? null, bodyId, i]);
-        if (this.db.getRowsModified() === 0) continue;
         inserted++;
         let d = deltas.get(r.traceId);
         if (!d) {
@@ -179,6 +188,46 @@ export class SpanTables {
     }
     this.spanCount += inserted;
     return { inserted, traceIds: [...deltas.keys()] };
+  }
+
+  /**
+   * Inserts rows CHUNK at a time (one statement per chunk spares most of sql.js's per-call
+   * cost) and says which were new. A chunk that stored fewer rows than it had (a retry sent
+   * spans again) is resolved row by row: a row is new when it points at this body.
+   */
+  private insertChunks(rows: IndexRow[], bodyId: number): boolean[] {
+    const fresh: boolean[] = new Array(rows.length);
+    const values = (r: IndexRow, i: number): SqlValue[] => {
+      const call = r.call;
+      return [r.traceId, r.spanId, r.parentSpanId, r.name, r.start, r.end, r.status, r.category, call?.model ?? null, call?.inputTokens ?? null, call?.outputTokens ?? null, call?.costUsd ?? null, bodyId, i];
+    };
+    for (let at = 0; at < rows.length; at += CHUNK) {
+      const count = Math.min(CHUNK, rows.length - at);
+      const params: SqlValue[] = [];
+      for (let i = at; i < at + count; i++) params.push(...values(rows[i]!, i));
+      this.chunkStatement(count).run(params);
+      if (this.db.getRowsModified() === count) {
+        fresh.fill(true, at, at + count);
+        continue;
+      }
+      const { owner } = this.statements();
+      for (let i = at; i < at + count; i++) {
+        owner.bind([rows[i]!.traceId, rows[i]!.spanId]);
+        fresh[i] = owner.step() && owner.get()[0] === bodyId && owner.get()[1] === i;
+        owner.reset();
+      }
+    }
+    return fresh;
+  }
+
+  private chunkStatement(rows: number): Statement {
+    const { span, spanChunk } = this.statements();
+    if (rows === 1) return span;
+    if (rows === CHUNK) return spanChunk;
+    // The last, shorter chunk of a batch: prepared on demand, freed with the others.
+    let stmt = this.tailStatements.get(rows);
+    if (!stmt) this.tailStatements.set(rows, (stmt = this.db.prepare(insertSpansSql(rows))));
+    return stmt;
   }
 
   private lastRowId(): number {
