@@ -32,6 +32,16 @@ function workerScript(): string {
   throw new StoreError(`the store worker script is missing next to ${__dirname}`);
 }
 
+/**
+ * The body's memory, when the body is all of it (a request body read whole), to hand to the
+ * worker instead of copying; the caller must not use the body afterwards. A view into a shared
+ * pool is copied as usual.
+ */
+function ownBuffer(body: Uint8Array): ArrayBuffer[] {
+  const buffer = body.buffer;
+  return buffer instanceof ArrayBuffer && body.byteOffset === 0 && body.byteLength === buffer.byteLength ? [buffer] : [];
+}
+
 export class StoreClient {
   private readonly changes = new Emitter<StoreChange>();
   /** Fired after each stored batch, deletion and clear in the worker. */
@@ -111,12 +121,12 @@ export class StoreClient {
     this.options.onWarning?.(`The trace store stopped: ${err.message}`);
   }
 
-  private request<T>(req: Distributive<StoreRequest>): Promise<T> {
+  private request<T>(req: Distributive<StoreRequest>, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.closed) return Promise.reject(new StoreError('the store is closed'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ ...req, id } as StoreRequest);
+      this.worker.postMessage({ ...req, id } as StoreRequest, transfer);
     });
   }
 
@@ -125,14 +135,17 @@ export class StoreClient {
     return this.request({ op: 'call', method, args });
   }
 
-  /** Indexes the decoded spans here and stores them with their body there; resolves to the new count. */
+  /**
+   * Indexes the decoded spans here and stores them with their body there; resolves to the new
+   * count. The body's memory may be moved to the worker: do not use it after this call.
+   */
   async addSpans(spans: Span[], raw?: RawBody): Promise<number> {
     if (!raw) throw new StoreError('StoreClient.addSpans needs the request body the spans were decoded from');
     if (spans.length === 0) return 0;
     if (this.batchesInFlight >= this.maxPendingBatches) throw new StoreBusyError(`${this.batchesInFlight} batches are waiting to be stored`);
     this.batchesInFlight++;
     try {
-      return await this.request<number>({ op: 'addRows', rows: indexRows(spans, this.options.prices), raw });
+      return await this.request<number>({ op: 'addRows', rows: indexRows(spans, this.options.prices), raw }, ownBuffer(raw.body));
     } finally {
       this.batchesInFlight--;
     }
