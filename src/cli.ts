@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { ImportError, exportOtlp, importOtlp } from './core/importExport.js';
 import { listJournals } from './core/store/files.js';
 import { showTrace, showTraceList } from './core/views/cliViews.js';
-import { SpanStore, StoreError } from './core/store/spanStore.js';
+import { DEFAULT_RETENTION, SpanStore, StoreError } from './core/store/spanStore.js';
 import { StoreClient } from './core/store/storeClient.js';
 import { DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT, DEFAULT_MAX_BODY_BYTES, OtlpReceiver } from './receiver/receiver.js';
 import type { Logger } from './receiver/sink.js';
@@ -18,7 +18,7 @@ import type { Logger } from './receiver/sink.js';
 const DEFAULT_DB = 'spanlens.db';
 
 const USAGE = `Usage:
-  spanlens serve [--host 127.0.0.1] [--http-port 4318] [--grpc-port 4317] [--db FILE] [--max-body-bytes N]
+  spanlens serve [--host 127.0.0.1] [--http-port 4318] [--grpc-port 4317] [--db FILE] [--max-body-bytes N] [--max-traces 5000] [--max-mb 512]
   spanlens show [TRACE_ID] [--db FILE] --json
   spanlens import FILE... [--db FILE]
   spanlens export TRACE_ID [--db FILE] --out FILE
@@ -39,6 +39,13 @@ function port(value: string | undefined, fallback: number, flag: string): number
   return n;
 }
 
+function positive(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive whole number, got "${value}"`);
+  return n;
+}
+
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -48,6 +55,8 @@ async function serve(args: string[]): Promise<void> {
       'grpc-port': { type: 'string' },
       db: { type: 'string', default: DEFAULT_DB },
       'max-body-bytes': { type: 'string' },
+      'max-traces': { type: 'string' },
+      'max-mb': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -56,7 +65,11 @@ async function serve(args: string[]): Promise<void> {
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new UsageError(`--max-body-bytes must be a positive whole number`);
   const httpPort = port(values['http-port'], DEFAULT_HTTP_PORT, '--http-port');
   const grpcPort = port(values['grpc-port'], DEFAULT_GRPC_PORT, '--grpc-port');
-  const store = await StoreClient.open({ path: values.db, onWarning: stderrLog.warn });
+  const retention = {
+    maxTraces: positive(values['max-traces'], DEFAULT_RETENTION.maxTraces, '--max-traces'),
+    maxBytes: positive(values['max-mb'], DEFAULT_RETENTION.maxBytes / 1024 / 1024, '--max-mb') * 1024 * 1024,
+  };
+  const store = await StoreClient.open({ path: values.db, onWarning: stderrLog.warn, retention });
   const receiver = new OtlpReceiver({ sink: store, log: stderrLog, host: values.host, httpPort, grpcPort, maxBodyBytes });
   let stopping = false;
   const stop = (): void => {

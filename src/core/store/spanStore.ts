@@ -29,6 +29,9 @@ export class StoreError extends Error {
   override readonly name = 'StoreError';
 }
 
+/** What the extension's settings and `spanlens serve` keep by default. */
+export const DEFAULT_RETENTION = { maxTraces: 5000, maxBytes: 512 * 1024 * 1024 } as const;
+
 export interface RetentionLimits {
   /** Most traces kept; the oldest unpinned runs go first. */
   maxTraces?: number;
