@@ -140,6 +140,10 @@ describe('spanlens serve / show', () => {
     assert.equal(badPort.code, 2);
     assert.match(badPort.stderr, /--http-port must be a port number/);
 
+    const badRetention = run(['serve', '--max-traces', '0', '--db', `${db}.never`]);
+    assert.equal(badRetention.code, 2);
+    assert.match(badRetention.stderr, /--max-traces must be a positive whole number/);
+
     writeFileSync(db, 'garbage'.repeat(1000));
     const corrupt = run(['show', '--db', db, '--json']);
     assert.equal(corrupt.code, 1);

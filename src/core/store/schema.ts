@@ -1,5 +1,5 @@
 /** The SQLite schema of the span store. Times are zero-padded nanosecond strings, so text order is time order. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Larger pages suit the stored request bodies; only takes effect on a new database. */
 export const NEW_DATABASE_PRAGMAS = 'PRAGMA page_size = 16384;';
@@ -17,7 +17,8 @@ CREATE TABLE IF NOT EXISTS resources (id INTEGER PRIMARY KEY, json TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS scopes (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
 -- Spans are kept as the OTLP request bodies they arrived in (compact, and already journaled);
 -- each span has a small row for queries and tree labels, pointing at its body and position.
-CREATE TABLE IF NOT EXISTS bodies (id INTEGER PRIMARY KEY, encoding INTEGER NOT NULL, body BLOB NOT NULL, live INTEGER NOT NULL);
+-- live (spans still pointing here) comes before the blob, so reading it never walks the blob's pages.
+CREATE TABLE IF NOT EXISTS bodies (id INTEGER PRIMARY KEY, encoding INTEGER NOT NULL, live INTEGER NOT NULL, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS spans (
   trace_id TEXT NOT NULL,
   span_id TEXT NOT NULL,
@@ -89,7 +90,7 @@ export function insertSpansSql(rows: number): string {
   return `INSERT OR IGNORE INTO spans VALUES ${Array.from({ length: rows }, () => row).join(',')}`;
 }
 
-export const INSERT_BODY = `INSERT INTO bodies (encoding, body, live) VALUES (?, ?, 0)`;
+export const INSERT_BODY = `INSERT INTO bodies (encoding, live, body) VALUES (?, 0, ?)`;
 
 export const UPSERT_TRACE = `
 INSERT INTO traces (trace_id, root_name, first_name, service, span_count, error_count, start_ns, end_ns,

@@ -52,6 +52,15 @@ interface Statements {
   traceRun: Statement;
 }
 
+interface DeleteStatements {
+  bodiesOf: Statement;
+  countDown: Statement;
+  spans: Statement;
+  logs: Statement;
+  trace: Statement;
+  body: Statement;
+}
+
 /** An OTLP trace request body as stored: the spans it decodes to are the stored spans. */
 export interface TraceBody {
   encoding: 'protobuf' | 'json';
@@ -91,6 +100,7 @@ export class SpanTables {
   /** Recently decoded bodies, by id: a trace's spans usually sit in a few of them. */
   private readonly bodyCache = new Map<number, Span[]>();
   private readonly tailStatements = new Map<number, Statement>();
+  private deletes: DeleteStatements | undefined;
   spanCount = 0;
 
   constructor(
@@ -114,6 +124,8 @@ export class SpanTables {
 
   /** Prepared statements are freed by Database.export(); call before it. */
   freeStatements(): void {
+    for (const s of Object.values(this.deletes ?? {})) s.free();
+    this.deletes = undefined;
     for (const s of this.tailStatements.values()) s.free();
     this.tailStatements.clear();
     if (!this.stmts) return;
@@ -310,9 +322,14 @@ export class SpanTables {
     return this.spansAt(this.all(`SELECT body_id, body_index FROM spans WHERE start_ns < ? AND end_ns > ? ORDER BY start_ns LIMIT ?`, [padNs(endNs), padNs(startNs), limit]));
   }
 
-  /** The spans at (body id, index) pairs, decoding each body once. */
+  /** The spans at (body id, index) pairs, decoding each body once however many it holds. */
   private spansAt(refs: SqlValue[][]): Span[] {
-    return refs.map(([bodyId, index]) => this.bodySpans(bodyId as number)[index as number]!);
+    const bodies = new Map<number, Span[]>();
+    return refs.map(([bodyId, index]) => {
+      let spans = bodies.get(bodyId as number);
+      if (!spans) bodies.set(bodyId as number, (spans = this.bodySpans(bodyId as number)));
+      return spans[index as number]!;
+    });
   }
 
   private bodySpans(id: number): Span[] {
@@ -362,20 +379,28 @@ export class SpanTables {
   /** Deletes traces with their spans and logs; runs left empty go too. Returns the spans removed. */
   deleteTraces(traceIds: string[]): number {
     if (traceIds.length === 0) return 0;
+    const st = this.deleteStatements();
     let removed = 0;
+    const touched = new Set<number>();
+    const run = (stmt: Statement, params: SqlValue[]): void => void stmt.run(params);
     this.db.run('BEGIN');
     try {
       for (const id of traceIds) {
         // Bodies are shared by the traces that arrived together: count down, delete at zero.
-        for (const [bodyId, count] of this.all(`SELECT body_id, COUNT(*) FROM spans WHERE trace_id = ? GROUP BY body_id`, [id])) {
-          this.db.run(`UPDATE bodies SET live = live - ? WHERE id = ?`, [count, bodyId]);
+        st.bodiesOf.bind([id]);
+        const counts: [number, number][] = [];
+        while (st.bodiesOf.step()) counts.push(st.bodiesOf.get() as [number, number]);
+        st.bodiesOf.reset();
+        for (const [bodyId, count] of counts) {
+          run(st.countDown, [count, bodyId]);
+          touched.add(bodyId);
         }
-        this.db.run(`DELETE FROM spans WHERE trace_id = ?`, [id]);
+        run(st.spans, [id]);
         removed += this.db.getRowsModified();
-        this.db.run(`DELETE FROM logs WHERE trace_id = ?`, [id]);
-        this.db.run(`DELETE FROM traces WHERE trace_id = ?`, [id]);
+        run(st.logs, [id]);
+        run(st.trace, [id]);
       }
-      this.db.run(`DELETE FROM bodies WHERE live <= 0`);
+      for (const bodyId of touched) run(st.body, [bodyId]);
       this.db.run(`DELETE FROM runs WHERE NOT EXISTS (SELECT 1 FROM traces t WHERE t.run_id = runs.run_id)`);
       this.db.run('COMMIT');
     } catch (err) {
@@ -385,6 +410,18 @@ export class SpanTables {
     this.spanCount -= removed;
     this.bodyCache.clear();
     return removed;
+  }
+
+  private deleteStatements(): DeleteStatements {
+    this.deletes ??= {
+      bodiesOf: this.db.prepare(`SELECT body_id, COUNT(*) FROM spans WHERE trace_id = ? GROUP BY body_id`),
+      countDown: this.db.prepare(`UPDATE bodies SET live = live - ? WHERE id = ?`),
+      spans: this.db.prepare(`DELETE FROM spans WHERE trace_id = ?`),
+      logs: this.db.prepare(`DELETE FROM logs WHERE trace_id = ?`),
+      trace: this.db.prepare(`DELETE FROM traces WHERE trace_id = ?`),
+      body: this.db.prepare(`DELETE FROM bodies WHERE id = ? AND live <= 0`),
+    };
+    return this.deletes;
   }
 
   traceIdsOfRun(runId: string): string[] {
