@@ -17,6 +17,7 @@ export interface IngestResult {
   loopDelay: NonNullable<MarkReply['loopDelay']>;
   client: ClientResult;
   storedAtEnd: number;
+  tracesAtEnd: number;
   closeMs: number;
   dbBytes: number;
   receiverMaxRss: number;
@@ -70,6 +71,7 @@ export async function runIngest(children: Children, payloadDir: string, dir: str
     loopDelay: second.loopDelay!,
     client: clientResult,
     storedAtEnd: stopped.spanCount,
+    tracesAtEnd: stopped.traceCount,
     closeMs: stopped.closeMs,
     dbBytes: stopped.dbBytes,
     receiverMaxRss: stopped.memory.maxRss,

@@ -31,7 +31,7 @@ export interface MarkReply {
 export type ReceiverMessage =
   | { type: 'ready'; port: number }
   | MarkReply
-  | { type: 'stopped'; spanCount: number; closeMs: number; dbBytes: number; memory: MemorySample; warnings: string[] };
+  | { type: 'stopped'; spanCount: number; traceCount: number; closeMs: number; dbBytes: number; memory: MemorySample; warnings: string[] };
 
 /** parent → receiverProcess. */
 export type ReceiverCommand = { type: 'mark' } | { type: 'stop' };

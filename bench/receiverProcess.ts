@@ -62,10 +62,11 @@ async function main(): Promise<void> {
         delay.disable();
         await receiver.stop();
         const spanCount = store.spanCount;
+        const traceCount = store instanceof StoreClient ? await store.call('traceCount') : store.traceCount();
         const t = performance.now();
         await store.close();
         const closeMs = performance.now() - t;
-        await reply({ type: 'stopped', spanCount, closeMs, dbBytes: statSync(file).size, memory: memorySample(), warnings: warnings.slice(0, 5) });
+        await reply({ type: 'stopped', spanCount, traceCount, closeMs, dbBytes: statSync(file).size, memory: memorySample(), warnings: warnings.slice(0, 5) });
         process.disconnect();
       }
     })();

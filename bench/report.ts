@@ -107,7 +107,7 @@ export function report(config: Config, m: Measurements): string {
     '',
     `Ingest details: ${fmtInt(ingest.spans)} spans in ${fmt(ingest.seconds)} s (${fmt(ingest.requestsPerSec)} req/s); receiver process CPU ${fmtInt(ingest.receiverCpuPercent)}% of a core (both threads); ` +
       `client CPU ${fmtInt((ingest.client.cpuMs / ingest.client.wallMs) * 100)}% of a core; request latency median ${ms(ingest.client.latencyMs.median)}, p99 ${ms(ingest.client.latencyMs.p99)}, max ${ms(ingest.client.latencyMs.max)}; ` +
-      `statuses ${JSON.stringify(ingest.client.statuses)}; ${fmtInt(ingest.storedAtEnd)} spans kept at the end (after retention), db ${mib(ingest.dbBytes)}, store.close() ${ms(ingest.closeMs)}, receiver peak RSS ${mib(ingest.receiverMaxRss)}.`,
+      `statuses ${JSON.stringify(ingest.client.statuses)}; ${fmtInt(ingest.storedAtEnd)} spans in ${fmtInt(ingest.tracesAtEnd)} traces kept at the end (after retention), db ${mib(ingest.dbBytes)}, store.close() ${ms(ingest.closeMs)}, receiver peak RSS ${mib(ingest.receiverMaxRss)}.`,
     `Decode: ${fmt(decode.mbPerSec)} MiB/s of protobuf, ${ms(decode.msPerBatch)} per 512-span batch.`,
     `Direct runs (${config.directBatches} batches each, fresh store): addSpans median ${ms(direct.addSpans.batchMs.median)}/batch, p99 ${ms(direct.addSpans.batchMs.p99)}, max ${ms(direct.addSpans.batchMs.max)}; ` +
       `decode+addSpans median ${ms(direct.decodeAndAdd.batchMs.median)}/batch, max ${ms(direct.decodeAndAdd.batchMs.max)}.`,
