@@ -21,6 +21,9 @@ export const RecordKind = {
   DeleteTraces: 8,
   /** JSON `{ what: 'run' | 'trace', id, pinned }`. */
   Pin: 9,
+  /** Trace request bodies compressed with raw deflate (the receiver's thread compresses them). */
+  TracesProtobufDeflate: 10,
+  TracesJsonDeflate: 11,
 } as const;
 export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 

@@ -10,6 +10,7 @@
  * amortised over as many bytes as it writes, and a kill at any moment leaves files that open.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { inflateRawSync } from 'node:zlib';
 import type { Database } from 'sql.js';
 import { Emitter } from '../events.js';
 import type { LogRecord, Span } from '../model.js';
@@ -59,6 +60,13 @@ export interface StoreOptions {
 export interface RawBody {
   encoding: 'protobuf' | 'json';
   body: Uint8Array;
+  /** The body bytes are raw-deflate compressed (kept that way: a third of the size). */
+  deflated?: boolean;
+}
+
+function journalKind(body: RawBody): RecordKind {
+  if (body.deflated) return body.encoding === 'json' ? RecordKind.TracesJsonDeflate : RecordKind.TracesProtobufDeflate;
+  return body.encoding === 'json' ? RecordKind.TracesJson : RecordKind.TracesProtobuf;
 }
 
 export interface StoreChange {
@@ -168,6 +176,11 @@ export class SpanStore {
         const encoding = kind === RecordKind.TracesJson ? 'json' : 'protobuf';
         return this.applySpans(decodeTraces(payload, encoding).items, { encoding, body: payload });
       }
+      case RecordKind.TracesProtobufDeflate:
+      case RecordKind.TracesJsonDeflate: {
+        const encoding = kind === RecordKind.TracesJsonDeflate ? 'json' : 'protobuf';
+        return this.applySpans(decodeTraces(inflateRawSync(payload), encoding).items, { encoding, body: payload, deflated: true });
+      }
       case RecordKind.SpansInternal: {
         const body = asBody(JSON.parse(utf8()) as Span[]);
         return this.applySpans(decodeTraces(body.body, 'json').items, body);
@@ -238,8 +251,7 @@ export class SpanStore {
       body = asBody(spans);
       items = decodeTraces(body.body, 'json').items;
     }
-    const kind = body.encoding === 'json' ? RecordKind.TracesJson : RecordKind.TracesProtobuf;
-    return this.change(kind, body.body, () => this.applySpans(items, body)).spans;
+    return this.change(journalKind(body), body.body, () => this.applySpans(items, body)).spans;
   }
 
   /**
@@ -248,8 +260,7 @@ export class SpanStore {
    */
   addRows(rows: IndexRow[], raw: RawBody): number {
     if (rows.length === 0) return 0;
-    const kind = raw.encoding === 'json' ? RecordKind.TracesJson : RecordKind.TracesProtobuf;
-    return this.change(kind, raw.body, () => this.applyRows(rows, raw)).spans;
+    return this.change(journalKind(raw), raw.body, () => this.applyRows(rows, raw)).spans;
   }
 
   addLogs(logs: LogRecord[], raw?: RawBody): number {

@@ -2,6 +2,7 @@
  * The SQL side of the store: inserts with per-trace and per-run aggregates, the queries the
  * views need, deletes and pins. No files here; spanStore.ts makes it durable.
  */
+import { inflateRawSync } from 'node:zlib';
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { durationMs, type LogRecord, type Resource, type Scope, type Span } from '../model.js';
 import { decodeTraces } from '../otlp/decode.js';
@@ -65,9 +66,12 @@ interface DeleteStatements {
 export interface TraceBody {
   encoding: 'protobuf' | 'json';
   body: Uint8Array;
+  deflated?: boolean;
 }
 
+/** Stored body formats: 1/2 as received, 3/4 raw-deflate compressed. */
 const ENCODING = { protobuf: 1, json: 2 } as const;
+const DEFLATED = 2;
 /** Span rows per INSERT statement (14 values each, well under SQLite's 32766 variables). */
 const CHUNK = 64;
 const BODY_CACHE_SIZE = 16;
@@ -157,7 +161,7 @@ export class SpanTables {
     let inserted = 0;
     this.db.run('BEGIN');
     try {
-      insertBody.run([ENCODING[body.encoding], body.body]);
+      insertBody.run([ENCODING[body.encoding] + (body.deflated ? DEFLATED : 0), body.body]);
       const bodyId = this.lastRowId();
       const fresh = this.insertChunks(rows, bodyId);
       for (let i = 0; i < rows.length; i++) {
@@ -340,7 +344,9 @@ export class SpanTables {
       return cached;
     }
     const [encoding, bytes] = this.all(`SELECT encoding, body FROM bodies WHERE id = ?`, [id])[0]!;
-    const spans = decodeTraces(bytes as Uint8Array, encoding === ENCODING.json ? 'json' : 'protobuf').items;
+    const code = encoding as number;
+    const raw = code > DEFLATED ? inflateRawSync(bytes as Uint8Array) : (bytes as Uint8Array);
+    const spans = decodeTraces(raw, code === ENCODING.json || code === ENCODING.json + DEFLATED ? 'json' : 'protobuf').items;
     this.bodyCache.set(id, spans);
     if (this.bodyCache.size > BODY_CACHE_SIZE) this.bodyCache.delete(this.bodyCache.keys().next().value!);
     return spans;

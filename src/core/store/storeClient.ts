@@ -136,8 +136,8 @@ export class StoreClient {
   }
 
   /**
-   * Indexes the decoded spans here and stores them with their body there; resolves to the new
-   * count. The body's memory may be moved to the worker: do not use it after this call.
+   * Indexes the decoded spans here and stores them with their body there (compressed); resolves
+   * to the new count. The body's memory may be moved to the worker: do not use it after this call.
    */
   async addSpans(spans: Span[], raw?: RawBody): Promise<number> {
     if (!raw) throw new StoreError('StoreClient.addSpans needs the request body the spans were decoded from');

@@ -1,5 +1,6 @@
 /** The store worker: opens the SpanStore and serves StoreRequests from its parent thread. */
 import { parentPort, workerData } from 'node:worker_threads';
+import { deflateRawSync } from 'node:zlib';
 import { exportOtlp, importOtlp } from '../importExport.js';
 import { decodeLogs } from '../otlp/decode.js';
 import { SpanStore } from './spanStore.js';
@@ -30,7 +31,8 @@ async function main(): Promise<void> {
 async function handle(store: SpanStore, req: StoreRequest): Promise<unknown> {
   switch (req.op) {
     case 'addRows':
-      return store.addRows(req.rows, req.raw);
+      // Kept compressed: a third of the bytes to store, journal and checkpoint.
+      return store.addRows(req.rows, req.raw.deflated ? req.raw : { ...req.raw, body: deflateRawSync(req.raw.body, { level: 1 }), deflated: true });
     case 'addLogs':
       return store.addLogs(decodeLogs(req.raw.body, req.raw.encoding).items, req.raw);
     case 'import':
