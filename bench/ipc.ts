@@ -64,7 +64,8 @@ export class Children {
 
   fork(name: string, args: unknown, options: ForkOptions): ChildProcess {
     const execArgv = ['--import', 'tsx', `--max-old-space-size=${options.heapMb}`];
-    if (options.profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`);
+    // Node's default profile names carry the pid and thread id, so a worker's profile is kept apart.
+    if (options.profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(options.profileDir, name)}`);
     const child = fork(path.join(__dirname, `${name}.ts`), [JSON.stringify(args)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.running.add(child);
     child.once('exit', () => this.running.delete(child));

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const options = { path: file, onWarning: (m: string) => warnings.push(m) };
   const store = mode === 'worker' ? await StoreClient.open(options) : await SpanStore.open(options);
   let requests = 0;
-  // Counted as accepted, not from the store's span count, which retention lowers as it deletes.
+  // Counted as accepted rather than from the store's span count, which retention (when on) lowers.
   let accepted = 0;
   const log = { info: () => undefined, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) };
   const receiver = new OtlpReceiver({ sink: store, log, host: '127.0.0.1', httpPort: 0, grpcPort: 0 });

@@ -2,8 +2,8 @@
  * `npm run bench`: ingest throughput, receiver event-loop delay and persistence cost of the
  * span store, on realistic LLM-application spans. Prints a table and writes
  * bench/results/latest.json. Options: --quick (a short smoke run with smaller sizes),
- * --profile (CPU profiles of the receiver and store children into bench/results/profiles;
- * summarise one with `node --import tsx bench/profileSummary.ts FILE`).
+ * --profile (CPU profiles of the receiver (both threads) and store children, in
+ * bench/results/profiles/NAME/; summarise one with `node --import tsx bench/profileSummary.ts FILE`).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

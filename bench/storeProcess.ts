@@ -1,14 +1,18 @@
 /**
  * Child process: the in-process measurements, without HTTP. `decode` decodes the payloads;
  * `direct` stores them through SpanStore.addSpans (with and without decoding); `persistence`
- * fills a store to each size and measures what one more batch and one checkpoint cost there.
+ * fills a store to each size and measures what one more batch and one checkpoint cost there,
+ * with the call the store worker makes (SpanStore.addRows: index rows and a deflated body,
+ * both prepared on the receiver's thread, as StoreClient does).
  */
 import { readdirSync, statSync } from 'node:fs';
+import { deflateRawSync } from 'node:zlib';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Span } from '../src/core/model.js';
 import { decodeTraces } from '../src/core/otlp/decode.js';
-import { SpanStore } from '../src/core/store/spanStore.js';
+import { type IndexRow, indexRows } from '../src/core/store/indexRow.js';
+import { type RawBody, SpanStore } from '../src/core/store/spanStore.js';
 import { type MemorySample, childArgs, memorySample, send } from './ipc.js';
 import { BATCH_SPANS, type Payload, type PayloadSet, loadPayloads } from './payloads.js';
 import { SpanStamper, stampedBody } from './stamp.js';
@@ -106,12 +110,14 @@ class BatchSource {
     const send = this.send++;
     return { spans: this.stamper.stamp(send), body: stampedBody(this.set, send).body };
   }
+  /** What StoreClient posts to the store worker: index rows and the body deflated as it deflates it. */
+  takeForWorker(): { rows: IndexRow[]; raw: RawBody } {
+    const { spans, body } = this.take();
+    return { rows: indexRows(spans), raw: { encoding: 'protobuf', body: deflateRawSync(body, { level: 1 }), deflated: true } };
+  }
   /** Only the raw body, for a run that decodes it. */
   takeBody(): Buffer {
     return stampedBody(this.set, this.send++).body;
-  }
-  get meanBodyBytes(): number {
-    return mean(this.set.payloads.map((p) => p.body.length));
   }
 }
 
@@ -188,10 +194,14 @@ async function persistencePhase(set: PayloadSet, dir: string, sizes: number[], w
   const points: SizePoint[] = [];
   let fillMs = 0;
   const fill: FillResult = { spans: 0, seconds: 0, spansPerSec: 0, batches: 0, stalls: [] };
+  let journalBytes = 0;
+  let journalBatches = 0;
   const add = (): number => {
-    const { spans, body } = source.take();
+    const { rows, raw } = source.takeForWorker();
+    journalBytes += raw.body.length + RECORD_HEADER_BYTES;
+    journalBatches++;
     const t = performance.now();
-    store.addSpans(spans, { encoding: 'protobuf', body });
+    store.addRows(rows, raw);
     return performance.now() - t;
   };
   for (const size of sizes) {
@@ -227,7 +237,7 @@ async function persistencePhase(set: PayloadSet, dir: string, sizes: number[], w
     await checkpoint;
     const checkpointTotalMs = performance.now() - t;
     const snapshotBytes = statSync(file).size;
-    const batchesPerCheckpoint = Math.max(DEFAULT_CHECKPOINT_MIN_BYTES, snapshotBytes) / (source.meanBodyBytes + RECORD_HEADER_BYTES);
+    const batchesPerCheckpoint = Math.max(DEFAULT_CHECKPOINT_MIN_BYTES, snapshotBytes) / (journalBytes / journalBatches);
     const steadyMeanMs = mean(steady);
     points.push({
       spans: spansAtStart,
