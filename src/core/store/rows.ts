@@ -1,7 +1,5 @@
 /** Conversions between the internal span form and store rows. */
-import type { AttrValue, LogRecord, Resource, Scope, StatusCode } from '../model.js';
-
-export const STATUS_CODES: StatusCode[] = ['unset', 'ok', 'error'];
+import type { AttrValue, LogRecord, Resource, Scope } from '../model.js';
 
 /** Pads a nanosecond string to 20 digits so that text order is numeric order. */
 export const padNs = (ns: string): string => ns.padStart(20, '0');
