@@ -8,7 +8,7 @@
 import protobuf from 'protobufjs/light.js';
 import type { Attributes, AttrValue, DecodedBatch, Resource, Scope, Span, SpanEvent, SpanKindNumber, SpanLink, StatusCode } from '../model.js';
 import { fieldIds } from './schema.js';
-import { FieldError } from './values.js';
+import { FieldError, int64, unsignedDecimal } from './values.js';
 
 const REQ = fieldIds('ExportTraceServiceRequest');
 const RS = fieldIds('ResourceSpans');
@@ -25,7 +25,6 @@ const LIST = fieldIds('ArrayValue');
 
 const STATUS: StatusCode[] = ['unset', 'ok', 'error'];
 const MAX_DEPTH = 32;
-const TWO_32 = 4294967296;
 
 type Reader = protobuf.Reader & { buf: Buffer };
 
@@ -35,10 +34,8 @@ function expect(tag: number, wire: number): void {
 }
 
 function fixed64Nanos(r: Reader): string {
-  const low = r.fixed32() >>> 0;
-  const high = r.fixed32() >>> 0;
-  if (high < 0x200000) return String(high * TWO_32 + low);
-  return ((BigInt(high) << 32n) | BigInt(low)).toString();
+  const low = r.fixed32();
+  return unsignedDecimal(r.fixed32(), low);
 }
 
 /** A length-delimited id as lowercase hex, or a FieldError naming the wrong length. */
@@ -72,14 +69,10 @@ function readAnyValue(r: Reader, end: number, depth: number): AttrValue {
         expect(tag, 0);
         value = r.bool();
         break;
-      case AV.intValue: {
+      case AV.intValue:
         expect(tag, 0);
-        const l = r.int64() as unknown as { low: number; high: number };
-        const big = (BigInt(l.high | 0) << 32n) | BigInt(l.low >>> 0);
-        const n = Number(big);
-        value = Number.isSafeInteger(n) ? n : big.toString();
+        value = int64(r.int64(), 'intValue');
         break;
-      }
       case AV.doubleValue:
         expect(tag, 1);
         value = r.double();

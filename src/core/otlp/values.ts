@@ -19,16 +19,19 @@ const isLong = (v: unknown): v is LongLike =>
 
 const TWO_32 = 4294967296;
 
+/** An unsigned 64-bit value given as its two 32-bit halves, as an exact decimal string. */
+export function unsignedDecimal(high: number, low: number): string {
+  const h = high >>> 0;
+  const l = low >>> 0;
+  // Below 2^53 a double holds the value exactly; only the rare larger value needs BigInt.
+  if (h < 0x200000) return String(h * TWO_32 + l);
+  return ((BigInt(h) << 32n) | BigInt(l)).toString();
+}
+
 /** An unsigned 64-bit nanosecond time as a decimal string, exact. */
 export function nanos(v: unknown, field: string): string {
   if (v === undefined || v === null) return '0';
-  if (isLong(v)) {
-    const high = v.high >>> 0;
-    const low = v.low >>> 0;
-    // Below 2^53 a double holds the value exactly; only the rare larger value needs BigInt.
-    if (high < 0x200000) return String(high * TWO_32 + low);
-    return ((BigInt(high) << 32n) | BigInt(low)).toString();
-  }
+  if (isLong(v)) return unsignedDecimal(v.high, v.low);
   if (typeof v === 'string') {
     if (!/^\d{1,20}$/.test(v)) throw new FieldError(`${field} must be a non-negative integer, got ${JSON.stringify(v.slice(0, 40))}`);
     return v.replace(/^0+(?=\d)/, '');

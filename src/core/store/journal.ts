@@ -13,8 +13,7 @@ export const RecordKind = {
   TracesJson: 2,
   LogsProtobuf: 3,
   LogsJson: 4,
-  /** A JSON array of internal-form spans (imports, and anything not from a raw body). */
-  SpansInternal: 5,
+  // 5 is retired: spans not from a request body are journaled as an OTLP/JSON body (TracesJson).
   LogsInternal: 6,
   Clear: 7,
   /** A JSON array of trace ids deleted (by the user or by retention). */

@@ -181,10 +181,6 @@ export class SpanStore {
         const encoding = kind === RecordKind.TracesJsonDeflate ? 'json' : 'protobuf';
         return this.applySpans(decodeTraces(inflateRawSync(payload), encoding).items, { encoding, body: payload, deflated: true });
       }
-      case RecordKind.SpansInternal: {
-        const body = asBody(JSON.parse(utf8()) as Span[]);
-        return this.applySpans(decodeTraces(body.body, 'json').items, body);
-      }
       case RecordKind.LogsProtobuf:
       case RecordKind.LogsJson:
         return this.applyLogs(decodeLogs(payload, kind === RecordKind.LogsJson ? 'json' : 'protobuf').items);

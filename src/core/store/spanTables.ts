@@ -51,6 +51,8 @@ interface Statements {
   trace: Statement;
   log: Statement;
   traceRun: Statement;
+  latestRun: Statement;
+  upsertRun: Statement;
 }
 
 interface DeleteStatements {
@@ -146,6 +148,11 @@ export class SpanTables {
       trace: this.db.prepare(UPSERT_TRACE),
       log: this.db.prepare(INSERT_LOG),
       traceRun: this.db.prepare(`SELECT run_id FROM traces WHERE trace_id = ?`),
+      latestRun: this.db.prepare(`SELECT run_id, start_ns, end_ns FROM runs WHERE run_key = ? AND explicit = 0 ORDER BY end_ns DESC LIMIT 1`),
+      upsertRun: this.db.prepare(
+        `INSERT INTO runs (run_id, run_key, service, start_ns, end_ns, explicit) VALUES (?,?,?,?,?,?)
+         ON CONFLICT(run_id) DO UPDATE SET start_ns = MIN(runs.start_ns, excluded.start_ns), end_ns = MAX(runs.end_ns, excluded.end_ns)`,
+      ),
     };
     return this.stmts;
   }
@@ -260,15 +267,14 @@ export class SpanTables {
     let runId = existing ?? explicit;
     if (!runId) {
       const gapNs = BigInt(this.options.quietGapMs ?? DEFAULT_QUIET_GAP_MS) * 1_000_000n;
-      const latest = this.all(`SELECT run_id, start_ns, end_ns FROM runs WHERE run_key = ? AND explicit = 0 ORDER BY end_ns DESC LIMIT 1`, [key])[0];
+      const { latestRun } = this.statements();
+      latestRun.bind([key]);
+      const latest = latestRun.step() ? latestRun.get() : undefined;
+      latestRun.reset();
       const joins = latest && BigInt(d.start) <= BigInt(latest[2] as string) + gapNs && BigInt(d.end) + gapNs >= BigInt(latest[1] as string);
       runId = joins ? (latest[0] as string) : implicitRunId(key, d.start);
     }
-    this.db.run(
-      `INSERT INTO runs (run_id, run_key, service, start_ns, end_ns, explicit) VALUES (?,?,?,?,?,?)
-       ON CONFLICT(run_id) DO UPDATE SET start_ns = MIN(runs.start_ns, excluded.start_ns), end_ns = MAX(runs.end_ns, excluded.end_ns)`,
-      [runId, key, service, d.start, d.end, explicit ? 1 : 0],
-    );
+    this.statements().upsertRun.run([runId, key, service, d.start, d.end, explicit ? 1 : 0]);
     return runId;
   }
 
@@ -451,10 +457,6 @@ export class SpanTables {
       [excess],
     );
     return rows.map((r) => r[0] as string);
-  }
-
-  resourceOf(id: number): Resource | undefined {
-    return this.resourcesById.get(id);
   }
 
   private resourceId(r: Resource): number {
