@@ -55,6 +55,38 @@ interface Statements {
   upsertRun: Statement;
 }
 
+/** Rows stored once each by value (resources, scopes) and referred to by id. */
+class Interned<T extends object> {
+  private readonly ids = new Map<string, number>();
+  readonly byId = new Map<number, T>();
+  // Records of one OTLP request share one object: identity spares a JSON.stringify per record.
+  private readonly byObject = new WeakMap<T, number>();
+
+  constructor(
+    rows: SqlValue[][],
+    private readonly insert: (json: string, value: T) => number,
+  ) {
+    for (const [id, json] of rows) {
+      this.ids.set(json as string, id as number);
+      this.byId.set(id as number, JSON.parse(json as string) as T);
+    }
+  }
+
+  idOf(value: T): number {
+    let id = this.byObject.get(value);
+    if (id !== undefined) return id;
+    const json = JSON.stringify(value);
+    id = this.ids.get(json);
+    if (id === undefined) {
+      id = this.insert(json, value);
+      this.ids.set(json, id);
+      this.byId.set(id, value);
+    }
+    this.byObject.set(value, id);
+    return id;
+  }
+}
+
 interface DeleteStatements {
   bodiesOf: Statement;
   countDown: Statement;
@@ -96,13 +128,8 @@ interface TraceDelta {
 
 export class SpanTables {
   private stmts: Statements | undefined;
-  private readonly resourceIds = new Map<string, number>();
-  private readonly resourcesById = new Map<number, Resource>();
-  private readonly scopeIds = new Map<string, number>();
-  private readonly scopesById = new Map<number, Scope>();
-  // Spans of one OTLP ResourceSpans share one object: identity spares a JSON.stringify per span.
-  private readonly resourceIdByObject = new WeakMap<Resource, number>();
-  private readonly scopeIdByObject = new WeakMap<Scope, number>();
+  private readonly resources: Interned<Resource>;
+  private readonly scopes: Interned<Scope>;
   /** Recently decoded bodies, by id: a trace's spans usually sit in a few of them. */
   private readonly bodyCache = new Map<number, Span[]>();
   private readonly tailStatements = new Map<number, Statement>();
@@ -113,14 +140,14 @@ export class SpanTables {
     readonly db: Database,
     private options: TablesOptions = {},
   ) {
-    for (const [id, json] of this.all(`SELECT id, json FROM resources`)) {
-      this.resourceIds.set(json as string, id as number);
-      this.resourcesById.set(id as number, JSON.parse(json as string) as Resource);
-    }
-    for (const [id, json] of this.all(`SELECT id, json FROM scopes`)) {
-      this.scopeIds.set(json as string, id as number);
-      this.scopesById.set(id as number, JSON.parse(json as string) as Scope);
-    }
+    this.resources = new Interned(this.all(`SELECT id, json FROM resources`), (json, r) => {
+      this.db.run(`INSERT INTO resources (json, service) VALUES (?, ?)`, [json, serviceOf(r)]);
+      return this.lastRowId();
+    });
+    this.scopes = new Interned(this.all(`SELECT id, json FROM scopes`), (json) => {
+      this.db.run(`INSERT INTO scopes (json) VALUES (?)`, [json]);
+      return this.lastRowId();
+    });
     this.spanCount = this.scalar(`SELECT COUNT(*) FROM spans`) as number;
   }
 
@@ -287,7 +314,7 @@ export class SpanTables {
         const extra = l.droppedAttributesCount || l.flags ? JSON.stringify({ droppedAttributesCount: l.droppedAttributesCount, flags: l.flags }) : null;
         insert.run([
           l.traceId, l.spanId, padNs(l.timeUnixNano), padNs(l.observedTimeUnixNano), l.severityNumber, l.severityText,
-          l.eventName, JSON.stringify(l.body), JSON.stringify(l.attributes), this.resourceId(l.resource), this.scopeId(l.scope), extra,
+          l.eventName, JSON.stringify(l.body), JSON.stringify(l.attributes), this.resources.idOf(l.resource), this.scopes.idOf(l.scope), extra,
         ]);
       }
       this.db.run('COMMIT');
@@ -365,7 +392,7 @@ export class SpanTables {
       [traceId],
     ).map((r) => {
       const row = r as LogRow;
-      return logFromRow(row, this.resourcesById.get(row[9])!, this.scopesById.get(row[10])!);
+      return logFromRow(row, this.resources.byId.get(row[9])!, this.scopes.byId.get(row[10])!);
     });
   }
 
@@ -457,36 +484,6 @@ export class SpanTables {
       [excess],
     );
     return rows.map((r) => r[0] as string);
-  }
-
-  private resourceId(r: Resource): number {
-    let id = this.resourceIdByObject.get(r);
-    if (id !== undefined) return id;
-    const json = JSON.stringify(r);
-    id = this.resourceIds.get(json);
-    if (id === undefined) {
-      this.db.run(`INSERT INTO resources (json, service) VALUES (?, ?)`, [json, serviceOf(r)]);
-      id = this.lastRowId();
-      this.resourceIds.set(json, id);
-      this.resourcesById.set(id, r);
-    }
-    this.resourceIdByObject.set(r, id);
-    return id;
-  }
-
-  private scopeId(s: Scope): number {
-    let id = this.scopeIdByObject.get(s);
-    if (id !== undefined) return id;
-    const json = JSON.stringify(s);
-    id = this.scopeIds.get(json);
-    if (id === undefined) {
-      this.db.run(`INSERT INTO scopes (json) VALUES (?)`, [json]);
-      id = this.lastRowId();
-      this.scopeIds.set(json, id);
-      this.scopesById.set(id, s);
-    }
-    this.scopeIdByObject.set(s, id);
-    return id;
   }
 
   private scalar(sql: string, params: SqlValue[] = []): SqlValue {
