@@ -45,11 +45,11 @@ function main(): void {
   for (const [id, us] of self) {
     const node = byId.get(id)!;
     selfByLabel.set(label(node), (selfByLabel.get(label(node)) ?? 0) + us);
-    // Inclusive time of src/ functions: count each label once per sample stack.
+    // Inclusive time of our functions (src/, or the dist/ bundles): count each label once per sample stack.
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const l = label(byId.get(at)!);
-      if (!seen.has(l) && / src\//.test(l)) {
+      if (!seen.has(l) && / (src|dist)\//.test(l)) {
         seen.add(l);
         inclusive.set(l, (inclusive.get(l) ?? 0) + us);
       }
@@ -61,7 +61,7 @@ function main(): void {
       .slice(0, top)
       .map(([l, us]) => [`${fmt((us / total) * 100)}%`, `${fmt(us / 1000, 0)} ms`, l]);
   process.stdout.write(`${file}: ${fmt(total / 1e6)} s sampled\n\nSelf time\n${table(['share', 'time', 'function'], rows(selfByLabel))}\n\n`);
-  process.stdout.write(`Inclusive time, functions in src/\n${table(['share', 'time', 'function'], rows(inclusive))}\n`);
+  process.stdout.write(`Inclusive time, functions in src/ or dist/\n${table(['share', 'time', 'function'], rows(inclusive))}\n`);
 }
 
 main();

@@ -9,11 +9,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ImportError, exportOtlp, importOtlp } from './core/importExport.js';
 import { listJournals } from './core/store/files.js';
-import { showTrace, showTraceList } from './core/views/cliViews.js';
+import { showTraceJson, showTraceList } from './core/views/cliViews.js';
 import { DEFAULT_RETENTION, SpanStore, StoreError } from './core/store/spanStore.js';
-import { StoreClient } from './core/store/storeClient.js';
-import { DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT, DEFAULT_MAX_BODY_BYTES, OtlpReceiver } from './receiver/receiver.js';
 import type { Logger } from './receiver/sink.js';
+// The receiver (gRPC and HTTP servers) and the store worker load only for `serve`: the other
+// commands start faster without them.
+const receiverModules = () => Promise.all([import('./receiver/receiver.js'), import('./core/store/storeClient.js')]);
 
 const DEFAULT_DB = 'spanlens.db';
 
@@ -47,6 +48,7 @@ function positive(value: string | undefined, fallback: number, flag: string): nu
 }
 
 async function serve(args: string[]): Promise<void> {
+  const [{ DEFAULT_GRPC_PORT, DEFAULT_HTTP_PORT, DEFAULT_MAX_BODY_BYTES, OtlpReceiver }, { StoreClient }] = await receiverModules();
   const { values } = parseArgs({
     args,
     options: {
@@ -97,11 +99,28 @@ async function show(args: string[]): Promise<void> {
   });
   if (!values.json) throw new UsageError('only JSON output exists so far: add --json');
   if (positionals.length > 1) throw new UsageError(`show takes at most one trace id, got ${positionals.length}`);
+  const traceId = positionals[0]?.toLowerCase();
+  if (traceId === undefined) {
+    const store = await openExisting(values.db);
+    try {
+      process.stdout.write(`${JSON.stringify(showTraceList(store), null, 2)}\n`);
+    } finally {
+      await store.close();
+    }
+    return;
+  }
   const store = await openExisting(values.db);
   try {
-    const traceId = positionals[0];
-    const out = traceId === undefined ? showTraceList(store) : showTrace(store, traceId.toLowerCase());
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    // Written in pieces of about a megabyte: a large trace prints while it is read.
+    let pending = '';
+    for (const chunk of showTraceJson(store, traceId)) {
+      pending += chunk;
+      if (pending.length > 1 << 20) {
+        process.stdout.write(pending);
+        pending = '';
+      }
+    }
+    process.stdout.write(`${pending}\n`);
   } finally {
     await store.close();
   }
