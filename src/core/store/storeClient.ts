@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { Emitter } from '../events.js';
 import type { ImportResult } from '../importExport.js';
 import type { LogRecord, Span } from '../model.js';
+import type { SpanDetail, TraceBundle, TraceView } from '../../shared/traceView.js';
 import { indexRows } from './indexRow.js';
 import { type RawBody, StoreError, type StoreChange, type StoreOptions } from './spanStore.js';
 import type { StoreCalls, StoreMethod, StoreReply, StoreRequest, WorkerStoreOptions } from './storeProtocol.js';
@@ -169,6 +170,21 @@ export class StoreClient {
 
   exportOtlp(traceIds: string[]): Promise<string> {
     return this.request({ op: 'export', traceIds });
+  }
+
+  /** A trace's timeline rows, or null when the store has no such trace. */
+  traceView(traceId: string): Promise<TraceView | null> {
+    return this.request({ op: 'traceView', traceId });
+  }
+
+  /** One span's detail (rejects when the span is gone). */
+  spanDetail(traceId: string, spanId: string): Promise<SpanDetail> {
+    return this.request({ op: 'spanDetail', traceId, spanId });
+  }
+
+  /** A trace with every span's detail, for the exported HTML file. */
+  traceBundle(traceId: string): Promise<TraceBundle> {
+    return this.request({ op: 'traceBundle', traceId });
   }
 
   async close(): Promise<void> {

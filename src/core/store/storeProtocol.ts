@@ -10,8 +10,10 @@ export type StoreCalls = Pick<
   SpanStore,
   | 'listTraces'
   | 'traceSummary'
+  | 'searchTraces'
   | 'listRuns'
   | 'getTrace'
+  | 'getSpan'
   | 'spansInWindow'
   | 'logsForTrace'
   | 'countLogs'
@@ -36,6 +38,9 @@ export type StoreRequest =
   | { id: number; op: 'addLogs'; raw: RawBody }
   | { id: number; op: 'import'; bytes: Uint8Array }
   | { id: number; op: 'export'; traceIds: string[] }
+  | { id: number; op: 'traceView'; traceId: string }
+  | { id: number; op: 'spanDetail'; traceId: string; spanId: string }
+  | { id: number; op: 'traceBundle'; traceId: string }
   | { id: number; op: 'call'; method: StoreMethod; args: unknown[] }
   | { id: number; op: 'close' };
 

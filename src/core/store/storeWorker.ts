@@ -3,7 +3,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { deflateRawSync } from 'node:zlib';
 import { exportOtlp, importOtlp } from '../importExport.js';
 import { decodeLogs } from '../otlp/decode.js';
-import { SpanStore } from './spanStore.js';
+import { SpanStore, StoreError } from './spanStore.js';
+import { spanDetail, traceBundle, traceView } from '../views/traceView.js';
 import type { StoreReply, StoreRequest, WorkerStoreOptions } from './storeProtocol.js';
 
 const port = parentPort!;
@@ -39,6 +40,20 @@ async function handle(store: SpanStore, req: StoreRequest): Promise<unknown> {
       return importOtlp(store, Buffer.from(req.bytes.buffer, req.bytes.byteOffset, req.bytes.length));
     case 'export':
       return exportOtlp(store, req.traceIds);
+    case 'traceView': {
+      const spans = store.getTrace(req.traceId);
+      return spans.length ? traceView(req.traceId, spans, store.prices) : null;
+    }
+    case 'spanDetail': {
+      const span = store.getSpan(req.traceId, req.spanId);
+      if (!span) throw new StoreError(`span ${req.spanId} is not in trace ${req.traceId} (any more)`);
+      return spanDetail(span, store.logsForTrace(req.traceId).filter((l) => l.spanId === req.spanId), store.prices);
+    }
+    case 'traceBundle': {
+      const spans = store.getTrace(req.traceId);
+      if (!spans.length) throw new StoreError(`no trace ${req.traceId} in the store`);
+      return traceBundle(req.traceId, spans, store.logsForTrace(req.traceId), store.prices);
+    }
     case 'call': {
       const method = store[req.method] as (...args: unknown[]) => unknown;
       return method.apply(store, req.args);
