@@ -1,4 +1,4 @@
-// esbuild bundles for the host side (extension, CLI, store worker); the webview bundle joins here later.
+// esbuild bundles: the host side (extension, CLI, store worker) and the webview.
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,6 +31,20 @@ const configs = [
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The store runs in a worker thread of the extension host and of `spanlens serve`.
   { ...common, entryPoints: ['src/core/store/storeWorker.ts'], outfile: 'dist/storeWorker.js' },
+  // The trace webview (timeline and span detail), for VS Code's webviews and the exported HTML file:
+  // dist/webview/main.js and main.css.
+  {
+    entryPoints: ['webview-ui/src/main.ts'],
+    outdir: 'dist/webview',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome114',
+    sourcemap: production ? false : 'linked',
+    minify: production,
+    logLevel: 'warning',
+    absWorkingDir: root,
+  },
 ];
 
 if (watch) {

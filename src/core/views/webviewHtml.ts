@@ -1,0 +1,129 @@
+/**
+ * The trace page's HTML: for VS Code's webview (script and style loaded from the extension's
+ * dist/webview through `webview.cspSource`) and as one self-contained file (`spanlens export
+ * --html`) with the script, the style and the trace inline. Pure: no `vscode` import.
+ *
+ * Both pages deny everything by default (CSP `default-src 'none'`); only our nonce'd script and
+ * style run. @vscode-elements (Lit) styles its controls with constructable stylesheets, which CSP
+ * does not gate, and sets inline styles through the CSSOM, which CSP allows: nothing more is needed.
+ */
+import { BUNDLE_ELEMENT_ID, type TraceBundle } from '../../shared/traceView.js';
+
+export interface WebviewHtmlOptions {
+  nonce: string;
+  /** `webview.cspSource`. */
+  cspSource: string;
+  scriptUri: string;
+  styleUri: string;
+  title: string;
+}
+
+export interface StandaloneHtmlOptions {
+  /** The built webview script (dist/webview/main.js). */
+  script: string;
+  /** The built webview style (dist/webview/main.css). */
+  style: string;
+  bundle: TraceBundle;
+  title: string;
+  nonce: string;
+}
+
+/** The id of the element holding the embedded trace (read by webview-ui/src/standalone.ts). */
+
+/** Text for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A nonce is ours, but it goes into a CSP source expression: keep it to base64 characters. */
+function cleanNonce(nonce: string): string {
+  const clean = nonce.replace(/[^A-Za-z0-9+/=_-]/g, '');
+  if (clean.length < 16) throw new Error('webview nonce must hold at least 16 base64 characters');
+  return clean;
+}
+
+/** CSP source lists are space separated: a cspSource with a space or `;` would add directives. */
+function cleanSource(source: string): string {
+  return source.replace(/[\s;,'"]/g, '');
+}
+
+export function webviewHtml(opts: WebviewHtmlOptions): string {
+  const nonce = cleanNonce(opts.nonce);
+  const src = cleanSource(opts.cspSource);
+  const csp = [
+    "default-src 'none'",
+    `img-src ${src} data:`,
+    `style-src ${src} 'nonce-${nonce}'`,
+    `font-src ${src}`,
+    `script-src 'nonce-${nonce}'`,
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" nonce="${escapeHtml(nonce)}" href="${escapeHtml(opts.styleUri)}">
+<title>${escapeHtml(opts.title)}</title>
+</head>
+<body>
+<div id="app"></div>
+<script nonce="${escapeHtml(nonce)}" src="${escapeHtml(opts.scriptUri)}"></script>
+</body>
+</html>
+`;
+}
+
+/**
+ * One file that shows the trace with no network at all: `connect-src` and every other fetch
+ * directive fall back to `default-src 'none'`; images only as data: URLs.
+ */
+export function standaloneHtml(opts: StandaloneHtmlOptions): string {
+  const nonce = cleanNonce(opts.nonce);
+  const csp = [
+    "default-src 'none'",
+    'img-src data:',
+    `style-src 'nonce-${nonce}'`,
+    `script-src 'nonce-${nonce}'`,
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(opts.title)}</title>
+<style nonce="${escapeHtml(nonce)}">${inlineText(opts.style, 'style')}</style>
+</head>
+<body>
+<div id="app"></div>
+<script type="application/json" id="${BUNDLE_ELEMENT_ID}">${embedJson(opts.bundle)}</script>
+<script nonce="${escapeHtml(nonce)}">${inlineText(opts.script, 'script')}</script>
+</body>
+</html>
+`;
+}
+
+/**
+ * JSON that is safe inside a `<script>` element: every `<` becomes `\u003c` (still the same JSON
+ * string), so no text of the trace can close the element or open a comment. U+2028/2029 too,
+ * for any reader that treats the text as JavaScript.
+ */
+export function embedJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/**
+ * Our own built script or style, inline. In a script, `<!--` and `<script` would put the HTML
+ * parser in a state where `</script>` no longer ends the element (markdown-it holds `<!--` in a
+ * regular expression): `\x3C` is `<` in every JS string, template and regular expression.
+ */
+function inlineText(text: string, tag: 'script' | 'style'): string {
+  if (tag === 'style') return text.replace(/<\/(style)/gi, '<\\/$1');
+  return text.replace(/<(!--|\/?script)/gi, '\\x3C$1');
+}
