@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { StoreClient } from '../core/store/storeClient.js';
+import type { StoreChange } from '../core/store/spanStore.js';
 import { OtlpReceiver, type ReceiverAddress } from '../receiver/receiver.js';
 import { receiverConfig, storeConfig } from './config.js';
 import { userMessage } from './errors.js';
@@ -19,8 +20,8 @@ export type ReceiverState =
 export class ReceiverService implements vscode.Disposable {
   private readonly stateChanged = new vscode.EventEmitter<ReceiverState>();
   readonly onDidChangeState = this.stateChanged.event;
-  private readonly spansChanged = new vscode.EventEmitter<void>();
-  /** Fired when the stored span count changes (batched by the store per request). */
+  private readonly spansChanged = new vscode.EventEmitter<StoreChange>();
+  /** Fired after each stored batch, deletion, pin and clear, with the traces it touched. */
   readonly onDidChangeSpans = this.spansChanged.event;
   private receiver: OtlpReceiver | undefined;
   private storePromise: Promise<StoreClient> | undefined;
@@ -57,7 +58,7 @@ export class ReceiverService implements vscode.Disposable {
       },
     });
     this.log.info(`[store] ${dbPath ? `opened ${dbPath}` : 'no workspace storage: keeping spans in memory'} (${store.spanCount} spans)`);
-    const sub = store.onDidChange(() => this.spansChanged.fire());
+    const sub = store.onDidChange((change) => this.spansChanged.fire(change));
     this.disposables.push({ dispose: () => sub.dispose() }, { dispose: () => void store.close() });
     return store;
   }

@@ -304,8 +304,25 @@ export class SpanStore {
   }
 
   /** Spans overlapping [startNs, endNs), in start order. */
+  getSpan(traceId: string, spanId: string): Span | undefined {
+    return this.tables.getSpan(traceId, spanId);
+  }
+
+  /** The price overrides in force (settings), over the shipped table. */
+  get prices(): Record<string, Price> | undefined {
+    return this.options.prices;
+  }
+
   spansInWindow(startNs: string, endNs: string, limit = 10000): Span[] {
     return this.tables.spansInWindow(startNs, endNs, limit);
+  }
+
+  /**
+   * Trace ids (at most `limit`) whose span names or attribute values (prompts, responses) or log
+   * records contain `text`, case-insensitively. Bounded: reads the newest bodies only.
+   */
+  searchTraces(text: string, limit = 200): string[] {
+    return this.tables.searchTraces(text, limit);
   }
 
   /** Log records of a trace (GenAI content often arrives as log events), joined by trace and span id. */

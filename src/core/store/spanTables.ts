@@ -4,7 +4,7 @@
  */
 import { inflateRawSync } from 'node:zlib';
 import type { Database, SqlValue, Statement } from 'sql.js';
-import { durationMs, type LogRecord, type Resource, type Scope, type Span } from '../model.js';
+import { type AttrValue, type Attributes, durationMs, type LogRecord, type Resource, type Scope, type Span } from '../model.js';
 import { decodeTraces } from '../otlp/decode.js';
 import { type LogRow, logFromRow, padNs, serviceOf, unpadNs } from './rows.js';
 import type { IndexRow } from './indexRow.js';
@@ -109,6 +109,8 @@ const DEFLATED = 2;
 /** Span rows per INSERT statement (14 values each, well under SQLite's 32766 variables). */
 const CHUNK = 64;
 const BODY_CACHE_SIZE = 16;
+/** Bodies a text search reads at most (newest first): a few seconds of decoding in the worker. */
+const SEARCH_MAX_BODIES = 20_000;
 
 interface TraceDelta {
   rootName: string | null;
@@ -364,6 +366,11 @@ export class SpanTables {
     return keyed.map((k) => k.s);
   }
 
+  /** One span of a trace, or undefined. */
+  getSpan(traceId: string, spanId: string): Span | undefined {
+    return this.spansAt(this.all(`SELECT body_id, body_index FROM spans WHERE trace_id = ? AND span_id = ?`, [traceId, spanId]))[0];
+  }
+
   spansInWindow(startNs: string, endNs: string, limit: number): Span[] {
     return this.spansAt(this.all(`SELECT body_id, body_index FROM spans WHERE start_ns < ? AND end_ns > ? ORDER BY start_ns LIMIT ?`, [padNs(endNs), padNs(startNs), limit]));
   }
@@ -385,13 +392,58 @@ export class SpanTables {
       this.bodyCache.set(id, cached);
       return cached;
     }
-    const [encoding, bytes] = this.all(`SELECT encoding, body FROM bodies WHERE id = ?`, [id])[0]!;
-    const code = encoding as number;
-    const raw = code > DEFLATED ? inflateRawSync(bytes as Uint8Array) : (bytes as Uint8Array);
-    const spans = decodeTraces(raw, code === ENCODING.json || code === ENCODING.json + DEFLATED ? 'json' : 'protobuf').items;
+    const spans = this.decodeBody(id);
     this.bodyCache.set(id, spans);
     if (this.bodyCache.size > BODY_CACHE_SIZE) this.bodyCache.delete(this.bodyCache.keys().next().value!);
     return spans;
+  }
+
+  private decodeBody(id: number): Span[] {
+    const [encoding, bytes] = this.all(`SELECT encoding, body FROM bodies WHERE id = ?`, [id])[0]!;
+    const code = encoding as number;
+    const raw = code > DEFLATED ? inflateRawSync(bytes as Uint8Array) : (bytes as Uint8Array);
+    return decodeTraces(raw, code === ENCODING.json || code === ENCODING.json + DEFLATED ? 'json' : 'protobuf').items;
+  }
+
+  /**
+   * Trace ids whose span names, status messages, attribute or event attribute values (prompts
+   * and responses), or log records contain `text`, case-insensitively; at most `limit`, newest
+   * bodies first. Bounded: reads at most `maxBodies` bodies (each decoded once, not cached).
+   */
+  searchTraces(text: string, limit: number, maxBodies = SEARCH_MAX_BODIES): string[] {
+    const needle = text.trim().toLowerCase();
+    if (!needle || limit <= 0) return [];
+    const found = new Set<string>();
+    const live = this.db.prepare(`SELECT 1 FROM traces WHERE trace_id = ?`);
+    const isLive = (traceId: string): boolean => {
+      live.bind([traceId]);
+      const ok = live.step();
+      live.reset();
+      return ok;
+    };
+    try {
+      for (const [bodyId] of this.all(`SELECT id FROM bodies WHERE live > 0 ORDER BY id DESC LIMIT ?`, [maxBodies])) {
+        // A body can hold spans of traces deleted since (bodies are shared): check each hit.
+        for (const span of this.decodeBody(bodyId as number)) {
+          if (found.has(span.traceId) || !spanContains(span, needle) || !isLive(span.traceId)) continue;
+          found.add(span.traceId);
+          if (found.size >= limit) return [...found];
+        }
+      }
+      // Content sent as log events (GenAI semconv): the stored JSON text, ASCII case folding.
+      const rows = this.all(
+        `SELECT DISTINCT l.trace_id FROM logs l JOIN traces t ON t.trace_id = l.trace_id
+         WHERE instr(lower(l.body), ?) > 0 OR instr(lower(l.attributes), ?) > 0 LIMIT ?`,
+        [needle, needle, limit],
+      );
+      for (const [traceId] of rows) {
+        found.add(traceId as string);
+        if (found.size >= limit) break;
+      }
+    } finally {
+      live.free();
+    }
+    return [...found];
   }
 
   logsForTrace(traceId: string): LogRecord[] {
@@ -530,4 +582,20 @@ function traceFrom(r: SqlValue[]): TraceSummary {
     runId: r[12] as string,
     pinned: r[13] === 1,
   };
+}
+
+/** A span's name, status message, attribute and event values contain `needle` (lowercase). */
+function spanContains(span: Span, needle: string): boolean {
+  if (span.name.toLowerCase().includes(needle) || span.status.message.toLowerCase().includes(needle)) return true;
+  if (valuesContain(span.attributes, needle)) return true;
+  return span.events.some((e) => e.name.toLowerCase().includes(needle) || valuesContain(e.attributes, needle));
+}
+
+function valuesContain(value: AttrValue | Attributes, needle: string): boolean {
+  if (value === null) return false;
+  if (typeof value === 'string') return value.toLowerCase().includes(needle);
+  if (typeof value !== 'object') return String(value).includes(needle);
+  if (Array.isArray(value)) return value.some((v) => valuesContain(v, needle));
+  for (const key in value) if (valuesContain(value[key]!, needle)) return true;
+  return false;
 }
