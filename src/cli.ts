@@ -3,13 +3,16 @@
  *   spanlens serve [--host 127.0.0.1] [--http-port 4318] [--grpc-port 4317] [--db FILE] [--max-body-bytes N]
  *   spanlens show [TRACE_ID] [--db FILE] --json
  *   spanlens import FILE... [--db FILE]
- *   spanlens export TRACE_ID [--db FILE] --out FILE
+ *   spanlens export TRACE_ID [--db FILE] (--out FILE.json | --html FILE.html)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ImportError, exportOtlp, importOtlp } from './core/importExport.js';
 import { listJournals } from './core/store/files.js';
 import { showTraceJson, showTraceList } from './core/views/cliViews.js';
+import { readWebviewAssets, traceHtml } from './core/views/htmlExport.js';
+import { traceBundle } from './core/views/traceView.js';
 import { DEFAULT_RETENTION, SpanStore, StoreError } from './core/store/spanStore.js';
 import type { Logger } from './receiver/sink.js';
 // The receiver (gRPC and HTTP servers) and the store worker load only for `serve`: the other
@@ -22,7 +25,7 @@ const USAGE = `Usage:
   spanlens serve [--host 127.0.0.1] [--http-port 4318] [--grpc-port 4317] [--db FILE] [--max-body-bytes N] [--max-traces 5000] [--max-mb 512]
   spanlens show [TRACE_ID] [--db FILE] --json
   spanlens import FILE... [--db FILE]
-  spanlens export TRACE_ID [--db FILE] --out FILE
+  spanlens export TRACE_ID [--db FILE] (--out FILE | --html FILE)
 The database defaults to ./${DEFAULT_DB}.`;
 
 class UsageError extends Error {}
@@ -156,17 +159,21 @@ async function importFiles(args: string[]): Promise<void> {
 async function exportTrace(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
-    options: { db: { type: 'string', default: DEFAULT_DB }, out: { type: 'string' } },
+    options: { db: { type: 'string', default: DEFAULT_DB }, out: { type: 'string' }, html: { type: 'string' } },
     strict: true,
     allowPositionals: true,
   });
-  if (positionals.length !== 1) throw new UsageError('export takes one trace id: spanlens export TRACE_ID --out FILE');
-  if (!values.out) throw new UsageError('export needs --out FILE');
+  if (positionals.length !== 1) throw new UsageError('export takes one trace id: spanlens export TRACE_ID (--out FILE | --html FILE)');
+  if (!values.out && !values.html) throw new UsageError('export needs --out FILE (OTLP JSON) or --html FILE (a page with the timeline)');
   const store = await openExisting(values.db);
   try {
     const traceId = positionals[0]!.toLowerCase();
     if (!store.traceSummary(traceId)) throw new StoreError(`no trace ${traceId} in this database; "spanlens show --json" lists the trace ids it has`);
-    writeFileSync(values.out, exportOtlp(store, [traceId]));
+    if (values.out) writeFileSync(values.out, exportOtlp(store, [traceId]));
+    if (values.html) {
+      const bundle = traceBundle(traceId, store.getTrace(traceId), store.logsForTrace(traceId), store.prices);
+      writeFileSync(values.html, traceHtml(bundle, readWebviewAssets(path.join(__dirname, 'webview'))));
+    }
   } finally {
     await store.close();
   }

@@ -1,6 +1,6 @@
 /** The headless CLI: `spanlens serve` and `spanlens show`, their contract, restarts and kills. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -169,6 +169,28 @@ describe('spanlens serve / show', () => {
     const bad = run(['import', `${db}.missing.json`, '--db', other]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /cannot read .*missing\.json/);
+  });
+
+  it('exports a trace as one self-contained HTML file: inline script and style, the trace embedded, no network', async () => {
+    const db = tempDb();
+    const fixture = path.join(__dirname, '..', 'fixtures', 'openllmetry', 'tools.otlp.json');
+    assert.equal(run(['import', fixture, '--db', db]).code, 0);
+    const traceId = (JSON.parse(run(['show', '--db', db, '--json']).stdout) as { traceId: string }[])[0]!.traceId;
+    const file = `${db}.html`;
+    const res = run(['export', traceId, '--db', db, '--html', file]);
+    assert.equal(res.code, 0, res.stderr);
+    const html = readFileSync(file, 'utf8');
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1]?.replaceAll('&#39;', "'");
+    assert.ok(csp?.startsWith("default-src 'none'"), `CSP: ${csp}`);
+    assert.doesNotMatch(csp!, /https?:|connect-src/);
+    assert.doesNotMatch(html, /<(script|link|img)[^>]+(src|href)=/i, 'nothing is loaded from elsewhere');
+    const embedded = /<script type="application\/json" id="spanlens-trace"[^>]*>([\s\S]*?)<\/script>/.exec(html)?.[1];
+    assert.ok(embedded, 'the trace is embedded');
+    const bundle = JSON.parse(embedded) as { view: { traceId: string; spans: unknown[] }; details: Record<string, unknown> };
+    assert.equal(bundle.view.traceId, traceId);
+    assert.equal(Object.keys(bundle.details).length, bundle.view.spans.length);
+    assert.ok(bundle.view.spans.length > 0);
+    assert.equal(run(['export', traceId, '--db', db]).code, 2, 'export needs --out or --html');
   });
 
   it('says so when a trace id is unknown', async () => {
