@@ -1,16 +1,17 @@
 /**
  * The headless `spanlens` command, on the same core as the extension:
  *   spanlens serve [--host 127.0.0.1] [--http-port 4318] [--grpc-port 4317] [--db FILE] [--max-body-bytes N]
- *   spanlens show [TRACE_ID] [--db FILE] --json
+ *   spanlens show [TRACE_ID] [--db FILE] --json [--workspace DIR]
  *   spanlens import FILE... [--db FILE]
  *   spanlens export TRACE_ID [--db FILE] (--out FILE.json | --html FILE.html)
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ImportError, exportOtlp, importOtlp } from './core/importExport.js';
 import { listJournals } from './core/store/files.js';
 import { showTraceJson, showTraceList } from './core/views/cliViews.js';
+import { WorkspaceIndex } from './core/source/workspaceIndex.js';
 import { readWebviewAssets, traceHtml } from './core/views/htmlExport.js';
 import { traceBundle } from './core/views/traceView.js';
 import { DEFAULT_RETENTION, SpanStore, StoreError } from './core/store/spanStore.js';
@@ -23,7 +24,7 @@ const DEFAULT_DB = 'spanlens.db';
 
 const USAGE = `Usage:
   spanlens serve [--host 127.0.0.1] [--http-port 4318] [--grpc-port 4317] [--db FILE] [--max-body-bytes N] [--max-traces 5000] [--max-mb 512]
-  spanlens show [TRACE_ID] [--db FILE] --json
+  spanlens show [TRACE_ID] [--db FILE] --json [--workspace DIR]
   spanlens import FILE... [--db FILE]
   spanlens export TRACE_ID [--db FILE] (--out FILE | --html FILE)
 The database defaults to ./${DEFAULT_DB}.`;
@@ -96,7 +97,7 @@ async function serve(args: string[]): Promise<void> {
 async function show(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
-    options: { db: { type: 'string', default: DEFAULT_DB }, json: { type: 'boolean', default: false } },
+    options: { db: { type: 'string', default: DEFAULT_DB }, json: { type: 'boolean', default: false }, workspace: { type: 'string' } },
     strict: true,
     allowPositionals: true,
   });
@@ -114,9 +115,14 @@ async function show(args: string[]): Promise<void> {
   }
   const store = await openExisting(values.db);
   try {
+    // Each span's source line, in the given workspace or the current directory.
+    if (values.workspace !== undefined && !statSync(values.workspace, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new UsageError(`--workspace must be a folder, got "${values.workspace}"`);
+    }
+    const workspace = await WorkspaceIndex.build(values.workspace ?? process.cwd());
     // Written in pieces of about a megabyte: a large trace prints while it is read.
     let pending = '';
-    for (const chunk of showTraceJson(store, traceId)) {
+    for (const chunk of showTraceJson(store, traceId, undefined, workspace)) {
       pending += chunk;
       if (pending.length > 1 << 20) {
         process.stdout.write(pending);

@@ -4,6 +4,7 @@
  * (src/core/views/traceView.ts); read by the webview and the exported HTML file.
  */
 import type { LlmCall, SpanCategory, ToolExecution } from './llm.js';
+import type { SourceLocation } from './source.js';
 
 /** One span as a timeline row and bar: nothing of the payload. */
 export interface TimelineSpan {
@@ -88,6 +89,8 @@ export interface SpanDetail {
   exceptions: SpanException[];
   llm: LlmCall | null;
   tool: ToolExecution | null;
+  /** Where in the workspace the span was made, when the host could tell (absent in exported files). */
+  source?: SourceLocation | null;
 }
 
 /** The id of the element of the exported HTML file that holds its `TraceBundle` as JSON. */

@@ -35,3 +35,19 @@ export function storeConfig(): Pick<StoreOptions, 'retention' | 'prices' | 'quie
     quietGapMs: c.get<number>('runs.quietGapSeconds', 120) * 1000,
   };
 }
+
+export interface EditorConfig {
+  codeLens: boolean;
+  inlineDecorations: boolean;
+}
+
+export const EDITOR_SECTION = 'spanlens.editor';
+
+/** The editor surfaces (CodeLens, end-of-line text) that show calls next to the code that made them. */
+export function editorConfig(): EditorConfig {
+  const c = vscode.workspace.getConfiguration(EDITOR_SECTION);
+  return {
+    codeLens: c.get<boolean>('codeLens', true),
+    inlineDecorations: c.get<boolean>('inlineDecorations', true),
+  };
+}

@@ -10,13 +10,14 @@ import { ReceiverService } from './receiverService.js';
 import { StatusBar } from './statusBar.js';
 import { registerTimelineCommands } from './timelineCommands.js';
 import { registerTraceTree } from './traceTree.js';
+import { registerEditorSurfaces } from './sourceCommands.js';
 import { TimelinePanel } from './timelinePanel.js';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Spanlens', { log: true });
   const service = new ReceiverService(context.storageUri?.fsPath, log);
   context.subscriptions.push(log, service, new StatusBar(service), ...registerCommands(service), ...registerFileCommands(service, log));
-  context.subscriptions.push(...registerTraceTree(service, log));
+  context.subscriptions.push(...registerTraceTree(service, log), ...registerEditorSurfaces(service, log));
   const timeline = new TimelinePanel(context.extensionUri, service, log);
   context.subscriptions.push(timeline, ...registerTimelineCommands(context.extensionUri, service, timeline));
 

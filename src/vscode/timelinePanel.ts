@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { StoreChange } from '../core/store/spanStore.js';
 import { webviewHtml } from '../core/views/webviewHtml.js';
+import type { SourceLocation } from '../shared/source.js';
 import { type HostMessage, type WebviewMessage, type WebviewRequest, type WebviewState, isRequest, isWebviewMessage } from '../shared/protocol.js';
 import { openFrame } from './openFrame.js';
 import type { ReceiverService } from './receiverService.js';
@@ -21,6 +22,7 @@ export class TimelinePanel implements vscode.Disposable {
   private queue: HostMessage[] = [];
   private traceId: string | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
+  private sources: { traceId: string; byId: Promise<Record<string, SourceLocation | null>> } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -123,9 +125,18 @@ export class TimelinePanel implements vscode.Disposable {
         return;
       }
       case 'selected':
-      case 'openSpan':
-        if (this.traceId) await vscode.commands.executeCommand('spanlens.revealSpan', this.traceId, String(m.params.spanId), { show: m.method === 'openSpan' }).then(undefined, () => undefined);
+        if (this.traceId) await vscode.commands.executeCommand('spanlens.revealSpan', this.traceId, String(m.params.spanId)).then(undefined, () => undefined);
         return;
+      case 'openSpan': {
+        // Enter or double-click: the span in the tree, and the line that made it.
+        const traceId = this.traceId;
+        if (!traceId) return;
+        const spanId = String(m.params.spanId);
+        await vscode.commands.executeCommand('spanlens.revealSpan', traceId, spanId, { show: true }).then(undefined, () => undefined);
+        const source = await this.sourceOf(traceId, spanId);
+        if (source) await openFrame(source.path, source.line, source.column);
+        return;
+      }
       case 'openFrame':
         await openFrame(m.params.path, m.params.line, m.params.column);
         return;
@@ -140,10 +151,25 @@ export class TimelinePanel implements vscode.Disposable {
     const requestId = m.requestId;
     try {
       if (!this.traceId) throw new Error('no trace is shown');
-      const result = await (await this.service.store()).spanDetail(this.traceId, String(m.params.spanId));
-      this.post({ method: 'reply', params: { requestId, result } });
+      const spanId = String(m.params.spanId);
+      const [detail, source] = await Promise.all([(await this.service.store()).spanDetail(this.traceId, spanId), this.sourceOf(this.traceId, spanId)]);
+      this.post({ method: 'reply', params: { requestId, result: { ...detail, source } } });
     } catch (err) {
       this.post({ method: 'reply', params: { requestId, error: (err as Error).message } });
+    }
+  }
+
+  /** The span's location in the workspace, from the trace's sources (cached until the trace changes). */
+  private async sourceOf(traceId: string, spanId: string): Promise<SourceLocation | null> {
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (!root) return null;
+    if (this.sources?.traceId !== traceId) this.sources = { traceId, byId: (await this.service.store()).traceSources(traceId, root) };
+    try {
+      return (await this.sources.byId)[spanId] ?? null;
+    } catch (err) {
+      this.log.warn(`[timeline] no source locations for trace ${traceId}: ${(err as Error).message}`);
+      this.sources = undefined;
+      return null;
     }
   }
 
@@ -155,6 +181,7 @@ export class TimelinePanel implements vscode.Disposable {
       return;
     }
     if (!change.traceIds.includes(id) || this.refreshTimer) return;
+    if (this.sources?.traceId === id) this.sources = undefined;
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
       void this.refresh(id);

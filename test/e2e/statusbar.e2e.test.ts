@@ -1,29 +1,16 @@
 // The status bar in the real workbench: the receiver's port and a span count that follows
 // spans sent by the OpenTelemetry SDK from this process.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { sendSpans } from './harness/otlp';
-import { startSession, suiteTimeoutMs, type E2eSession } from './harness/session';
+import { suiteTimeoutMs, useSession } from './harness/session';
 import { clickStatusBarItem, runCommand, screenshot, waitForClipboard, waitForStatusBar } from './harness/workbench';
 
 const ACTIVATION_TIMEOUT_MS = 60_000;
 const COUNT_TIMEOUT_MS = 15_000;
 
 describe('status bar in code-server', { timeout: suiteTimeoutMs() }, () => {
-  let session: E2eSession | undefined;
-
-  before(async () => {
-    session = await startSession({ theme: 'dark' });
-  });
-
-  after(async () => {
-    await session?.close();
-  });
-
-  function current(): E2eSession {
-    assert.ok(session, 'the session did not start');
-    return session;
-  }
+  const current = useSession({ theme: 'dark' });
 
   it('shows the receiver port and no spans once the extension is active', async () => {
     const { page, httpPort } = current();

@@ -2,13 +2,30 @@
 // Runs & Traces tree with its hierarchy, a span opens the timeline webview, and clicking a bar
 // shows that LLM call's transcript. Screenshots in the dark and the light theme.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { sendAgentTrace } from './harness/otlp';
-import { startSession, suiteTimeoutMs, type E2eSession } from './harness/session';
+import { suiteTimeoutMs, useSession } from './harness/session';
 import { runCommand, screenshot, waitForStatusBar } from './harness/workbench';
 
 const UI_TIMEOUT_MS = 20_000;
+
+/** A file of the user's app: the call to the model is on CALL_LINE. */
+const WEATHER_SOURCE = `import OpenAI from 'openai';
+
+const client = new OpenAI();
+
+export async function askWeather(city: string) {
+  const answer = await client.chat.completions.create({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: \`What is the weather in \${city}?\` }],
+  });
+  return answer.choices[0]?.message;
+}
+`;
+const CALL_LINE = 6;
 
 /** The tree's row whose label starts with `label`. */
 function treeRow(page: Page, label: string): Locator {
@@ -21,20 +38,7 @@ function webview(page: Page): FrameLocator {
 }
 
 describe('trace tree and timeline in code-server', { timeout: suiteTimeoutMs() }, () => {
-  let session: E2eSession | undefined;
-
-  before(async () => {
-    session = await startSession({ theme: 'dark' });
-  });
-
-  after(async () => {
-    await session?.close();
-  });
-
-  function current(): E2eSession {
-    assert.ok(session, 'the session did not start');
-    return session;
-  }
+  const current = useSession({ theme: 'dark' });
 
   it('shows a new trace in the tree, run → trace → spans', async () => {
     const { page, httpPort } = current();
@@ -99,5 +103,21 @@ describe('trace tree and timeline in code-server', { timeout: suiteTimeoutMs() }
     while ((await background()) < 128 && Date.now() < deadline) await s.page.waitForTimeout(200);
     assert.ok((await background()) >= 128, 'the webview switched to the light theme');
     await screenshot(s.page, 'timeline-light');
+  });
+
+  it('puts the call next to its line: a CodeLens with the summary and the response at the end of the line', async () => {
+    const s = current();
+    const file = path.join(s.workspace, 'weather.ts');
+    writeFileSync(file, WEATHER_SOURCE);
+    await sendAgentTrace(s.httpPort, { file, line: CALL_LINE, function: 'askWeather' });
+    // Quick Open, as a person opens a file.
+    await s.page.keyboard.press('Control+P');
+    const input = s.page.locator('.quick-input-widget input[type="text"]').first();
+    await input.fill('weather.ts');
+    await s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'weather.ts' }).first().click({ timeout: UI_TIMEOUT_MS });
+    const lens = s.page.locator('.monaco-editor .codelens-decoration', { hasText: 'gpt-4o-mini' });
+    await lens.first().waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.match(await lens.first().innerText(), /gpt-4o-mini · \d+ ms · 43 tok · \$[\d.]+ · 1 call in last run/);
+    await screenshot(s.page, 'editor-light');
   });
 });

@@ -55,15 +55,16 @@ describe('spanlens serve / show', () => {
       // gpt-4o-mini at $0.15 per million input tokens
       llmCalls: 1, inputTokens: 12, outputTokens: 0, costUsd: 0.0000018, runId: undefined, pinned: false,
     });
-    const one = run(['show', sent.traceId, '--db', db, '--json']);
+    // An empty workspace: no span is placed in code (cliSource.test.ts covers placing them).
+    const one = run(['show', sent.traceId, '--db', db, '--json', '--workspace', path.dirname(tempDb())]);
     assert.equal(one.code, 0, one.stderr);
     const shown = JSON.parse(one.stdout);
     const { llm, ...child } = shown.spans[1];
     assert.deepEqual({ ...shown, spans: [shown.spans[0], child] }, {
       traceId: sent.traceId,
       spans: [
-        { spanId: sent.rootId, parentSpanId: null, name: 'answer_question', service: 'cli-test', startTimeUnixNano: '1700000000000000000', durationMs: 1000, status: 'unset', kind: 'other', attributes: {} },
-        { spanId: sent.childId, parentSpanId: sent.rootId, name: 'openai.chat', service: 'cli-test', startTimeUnixNano: '1700000000000000500', durationMs: 250, status: 'error', kind: 'llm', attributes: { 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 12 } },
+        { spanId: sent.rootId, parentSpanId: null, name: 'answer_question', service: 'cli-test', startTimeUnixNano: '1700000000000000000', durationMs: 1000, status: 'unset', kind: 'other', attributes: {}, source: null },
+        { spanId: sent.childId, parentSpanId: sent.rootId, name: 'openai.chat', service: 'cli-test', startTimeUnixNano: '1700000000000000500', durationMs: 250, status: 'error', kind: 'llm', attributes: { 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 12 }, source: null },
       ],
     });
     assert.deepEqual(

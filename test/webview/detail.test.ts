@@ -197,6 +197,21 @@ describe('detail pane: other spans', () => {
     assert.match(await page.locator('[data-field=offset]').first().innerText(), /^\+\d+ ms$/);
   });
 
+  it('offers "Go to code" for a located span, says how sure the location is, and opens it', async () => {
+    const detail = fixtureDetail('genai-semconv', 'tools', 0);
+    const source = { path: '/work/app/src/agent.ts', line: 42, column: 7, function: 'answer', method: 'text' as const, confidence: 0.7, inherited: false };
+    await view.render({ ...detail, source });
+    const link = view.page.locator('.sl-header [data-field=source]');
+    assert.equal(await link.innerText(), 'Go to code: agent.ts:42 (likely)');
+    const before = (await view.calls()).length;
+    await link.click();
+    assert.deepEqual((await view.calls()).slice(before), [{ action: 'openFrame', args: ['/work/app/src/agent.ts', 42, 7] }]);
+    await view.render({ ...detail, source: { ...source, method: 'attribute', confidence: 1 } });
+    assert.equal(await link.innerText(), 'Go to code: agent.ts:42');
+    await view.render({ ...detail, source: null });
+    assert.equal(await link.count(), 0);
+  });
+
   it('cuts a long message to its head with a "Show all" button that brings the rest', async () => {
     const detail = fixtureDetail('mlflow', 'tools', 3);
     const lines = Array.from({ length: 200 }, (_, i) => `line ${i + 1}`);

@@ -4,6 +4,7 @@
  * what the page posts and to hold its state; the test plays the host with `post`. This file has no
  * DOM types (test/tsconfig.json): page code goes in as strings or through `globalThis` casts.
  */
+import { after, before } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -135,4 +136,21 @@ export function standaloneFile(bundle: TraceBundle, title = 'Spanlens trace'): s
     title,
     nonce: NONCE,
   });
+}
+
+/** The setup every webview test file shares: the build, one browser and the page server, closed after. */
+export function useWebviewHarness(): { browser(): Browser; origin(): string } {
+  let browser: Browser | undefined;
+  let server: Server | undefined;
+  let origin = '';
+  before(async () => {
+    ensureBuilt();
+    browser = await launchChromium();
+    ({ server, origin } = await serveWebview());
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+  return { browser: () => browser!, origin: () => origin };
 }

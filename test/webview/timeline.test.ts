@@ -1,27 +1,13 @@
 // The trace timeline webview in headless Chromium: the built page from webviewHtml, a stubbed VS Code API, the test as host.
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { traceBundle } from '../../src/core/views/traceView.js';
 import type { WebviewMessage } from '../../src/shared/protocol.js';
 import type { TraceBundle } from '../../src/shared/traceView.js';
-import { answerDetails, ensureBuilt, launchChromium, openWebview, serveWebview, standaloneFile, type WebviewPage } from './harness.js';
+import { answerDetails, openWebview, standaloneFile, useWebviewHarness, type WebviewPage } from './harness.js';
 import { nestedTrace } from './traces.js';
 
-let browser: Browser;
-let server: Server;
-let origin: string;
-
-before(async () => {
-  ensureBuilt();
-  browser = await launchChromium();
-  ({ server, origin } = await serveWebview());
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const harness = useWebviewHarness();
 
 const rowIds = async (wp: WebviewPage): Promise<string[]> => wp.page.locator('.row:not([hidden])').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { spanId: string } }).dataset.spanId));
 const selectedId = (wp: WebviewPage): Promise<string | null> => wp.page.locator('.row.selected').getAttribute('data-span-id');
@@ -40,7 +26,7 @@ describe('trace timeline webview', () => {
   const spans = bundle.view.spans;
 
   it('draws only the rows on screen, each row and bar tagged with its span id', async () => {
-    const wp = await openWebview(browser, origin);
+    const wp = await openWebview(harness.browser(), harness.origin());
     const big = traceBundle('big', nestedTrace(5000), []);
     await showTrace(wp, big);
     const ids = await rowIds(wp);
@@ -58,7 +44,7 @@ describe('trace timeline webview', () => {
   });
 
   it('marks errors, orphans, time to first token and the critical path', async () => {
-    const wp = await openWebview(browser, origin);
+    const wp = await openWebview(harness.browser(), harness.origin());
     await showTrace(wp, bundle);
     const failed = spans.find((s) => s.error)!;
     assert.match((await wp.page.locator(`.row[data-span-id="${failed.id}"]`).getAttribute('class')) ?? '', /\berror\b/);
@@ -73,7 +59,7 @@ describe('trace timeline webview', () => {
   });
 
   it('folds and unfolds a subtree from its toggle', async () => {
-    const wp = await openWebview(browser, origin);
+    const wp = await openWebview(harness.browser(), harness.origin());
     await showTrace(wp, bundle);
     const parent = spans[1]!;
     const child = spans.find((s) => s.parentId === parent.id)!;
@@ -88,7 +74,7 @@ describe('trace timeline webview', () => {
   });
 
   it('zooms with the wheel over the time axis and pans by dragging the bars', async () => {
-    const wp = await openWebview(browser, origin);
+    const wp = await openWebview(harness.browser(), harness.origin());
     await showTrace(wp, bundle);
     const full = await windowOf(wp);
     assert.deepEqual(full, [0, bundle.view.durationMs]);
@@ -127,7 +113,7 @@ describe('trace timeline webview', () => {
   });
 
   it('moves with the keyboard, posts selected and getDetail, shows the reply and a failed reply', async () => {
-    const wp = await openWebview(browser, origin);
+    const wp = await openWebview(harness.browser(), harness.origin());
     await showTrace(wp, bundle);
     await wp.page.locator(`.row[data-span-id="${spans[0]!.id}"] .name`).click();
     await wp.waitPosted((m) => m.method === 'selected' && m.params.spanId === spans[0]!.id);
@@ -167,7 +153,7 @@ describe('trace timeline webview', () => {
 
   it('selects and scrolls to a span the host names, unfolding its ancestors, without echoing selected', async () => {
     const big = traceBundle('big2', nestedTrace(3000), []);
-    const wp = await openWebview(browser, origin);
+    const wp = await openWebview(harness.browser(), harness.origin());
     await showTrace(wp, big);
     await wp.page.locator(`.row[data-span-id="${big.view.spans[0]!.id}"] .fold`).click();
     const target = big.view.spans[2500]!;
@@ -183,7 +169,7 @@ describe('trace timeline webview', () => {
   it('keeps folding, zoom and selection when the trace is updated', async () => {
     const spansIn = nestedTrace(30);
     const first = traceBundle('t-upd', spansIn.slice(0, 20), []);
-    const wp = await openWebview(browser, origin);
+    const wp = await openWebview(harness.browser(), harness.origin());
     await showTrace(wp, first);
     const folded = first.view.spans[1]!;
     await wp.page.locator(`.row[data-span-id="${folded.id}"] .fold`).click();
@@ -204,7 +190,7 @@ describe('trace timeline webview', () => {
     const parent = spans[1]!;
     const target = spans[spans.length - 3]!;
     const window: [number, number] = [1000, 4000];
-    const wp = await openWebview(browser, origin, { state: { traceId: 't1', selectedSpanId: target.id, collapsed: [parent.id], window, scrollTop: 0, detailWidth: 300 } });
+    const wp = await openWebview(harness.browser(), harness.origin(), { state: { traceId: 't1', selectedSpanId: target.id, collapsed: [parent.id], window, scrollTop: 0, detailWidth: 300 } });
     await showTrace(wp, bundle);
     assert.equal(await selectedId(wp), target.id);
     assert.equal(await wp.page.locator(`.row[data-span-id="${parent.id}"]`).getAttribute('aria-expanded'), 'false');

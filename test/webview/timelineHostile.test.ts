@@ -2,15 +2,14 @@
 // script, loads nothing and adds no element of its own; the exported file works with no network.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { Span } from '../../src/core/model.js';
 import { traceBundle } from '../../src/core/views/traceView.js';
-import { answerDetails, ensureBuilt, launchChromium, openWebview, serveWebview, standaloneFile } from './harness.js';
+import { answerDetails, openWebview, standaloneFile, useWebviewHarness } from './harness.js';
 import { nestedTrace } from './traces.js';
 
 const PAYLOADS = [
@@ -53,24 +52,13 @@ async function assertInert(page: Page, scripts: number): Promise<void> {
   }
 }
 
-let browser: Browser;
-let server: Server;
-let origin: string;
-before(async () => {
-  ensureBuilt();
-  browser = await launchChromium();
-  ({ server, origin } = await serveWebview());
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const harness = useWebviewHarness();
 
 describe('hostile trace text', () => {
   const bundle = traceBundle('hostile', hostileSpans(), []);
 
   it('stays text in the VS Code page: rows, summaries and the detail pane', async () => {
-    const wp = await openWebview(browser, origin);
+    const wp = await openWebview(harness.browser(), harness.origin());
     await wp.post({ method: 'trace', params: { view: bundle.view } });
     const first = bundle.view.spans[1]!;
     await wp.page.locator(`.row[data-span-id="${first.id}"]`).waitFor();
@@ -93,7 +81,7 @@ describe('hostile trace text', () => {
     assert.ok((await wp.page.locator('.row:not([hidden])').count()) > 0);
     await wp.page.waitForTimeout(300); // let anything that would load or run do so
     await assertInert(wp.page, 1);
-    assert.deepEqual(wp.requests.filter((u) => !u.startsWith(`${origin}/`)), [], 'no request left the page');
+    assert.deepEqual(wp.requests.filter((u) => !u.startsWith(`${harness.origin()}/`)), [], 'no request left the page');
     assert.deepEqual(wp.consoleErrors, [], 'no errors, not even a blocked load');
     await wp.page.close();
   });
@@ -104,7 +92,7 @@ describe('hostile trace text', () => {
     const html = standaloneFile(bundle, `${payload(0)} trace`);
     assert.equal(html.includes('</script><script>window.__pwned'), false, 'the embedded JSON cannot close its element');
     writeFileSync(file, html);
-    const context = await browser.newContext({ offline: true });
+    const context = await harness.browser().newContext({ offline: true });
     const page = await context.newPage();
     const url = pathToFileURL(file).href;
     const requests: string[] = [];

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { Emitter } from '../events.js';
 import type { ImportResult } from '../importExport.js';
 import type { LogRecord, Span } from '../model.js';
+import type { SourceLocation } from '../../shared/source.js';
 import type { SpanDetail, TraceBundle, TraceView } from '../../shared/traceView.js';
 import { indexRows } from './indexRow.js';
 import { type RawBody, StoreError, type StoreChange, type StoreOptions } from './spanStore.js';
@@ -185,6 +186,19 @@ export class StoreClient {
   /** A trace with every span's detail, for the exported HTML file. */
   traceBundle(traceId: string): Promise<TraceBundle> {
     return this.request({ op: 'traceBundle', traceId });
+  }
+
+  /**
+   * Where in the workspace each span of a trace was made (null: nowhere found). The first call
+   * for a workspace indexes it in the worker, which then keeps the index.
+   */
+  traceSources(traceId: string, workspaceRoot: string): Promise<Record<string, SourceLocation | null>> {
+    return this.request({ op: 'traceSources', traceId, workspaceRoot });
+  }
+
+  /** Tells the worker's index of a workspace that these files changed, were created or deleted. */
+  workspaceChanged(workspaceRoot: string, files: string[]): Promise<void> {
+    return this.request({ op: 'workspaceChanged', workspaceRoot, files });
   }
 
   async close(): Promise<void> {

@@ -41,6 +41,10 @@ export type StoreRequest =
   | { id: number; op: 'traceView'; traceId: string }
   | { id: number; op: 'spanDetail'; traceId: string; spanId: string }
   | { id: number; op: 'traceBundle'; traceId: string }
+  /** Each span's source location in a workspace: `Record<spanId, SourceLocation | null>`. */
+  | { id: number; op: 'traceSources'; traceId: string; workspaceRoot: string }
+  /** Files of a workspace changed (or were created or deleted): re-index them if that workspace is indexed. */
+  | { id: number; op: 'workspaceChanged'; workspaceRoot: string; files: string[] }
   | { id: number; op: 'call'; method: StoreMethod; args: unknown[] }
   | { id: number; op: 'close' };
 

@@ -5,6 +5,8 @@ import { exportOtlp, importOtlp } from '../importExport.js';
 import { decodeLogs } from '../otlp/decode.js';
 import { SpanStore, StoreError } from './spanStore.js';
 import { spanDetail, traceBundle, traceView } from '../views/traceView.js';
+import { resolveSources } from '../source/resolve.js';
+import { WorkspaceIndex } from '../source/workspaceIndex.js';
 import type { StoreReply, StoreRequest, WorkerStoreOptions } from './storeProtocol.js';
 
 const port = parentPort!;
@@ -20,8 +22,9 @@ async function main(): Promise<void> {
     return;
   }
   store.onDidChange((change) => post({ kind: 'change', change, spanCount: store.spanCount }));
+  const workspaces = new Workspaces();
   port.on('message', (req: StoreRequest) => {
-    void handle(store, req).then(
+    void handle(store, workspaces, req).then(
       (value) => post({ kind: 'result', id: req.id, value, spanCount: store.spanCount }),
       (err) => post({ kind: 'error', id: req.id, error: errorOf(err) }),
     );
@@ -29,7 +32,28 @@ async function main(): Promise<void> {
   post({ kind: 'ready', spanCount: store.spanCount });
 }
 
-async function handle(store: SpanStore, req: StoreRequest): Promise<unknown> {
+/** Workspace indexes by root: built once, on the first request, and kept up to date by 'workspaceChanged'. */
+class Workspaces {
+  private readonly indexes = new Map<string, Promise<WorkspaceIndex>>();
+
+  index(root: string): Promise<WorkspaceIndex> {
+    let index = this.indexes.get(root);
+    if (!index) {
+      index = WorkspaceIndex.build(root);
+      this.indexes.set(root, index);
+      index.catch(() => this.indexes.delete(root));
+    }
+    return index;
+  }
+
+  /** Only a workspace already indexed: another would be read whole when first asked about anyway. */
+  async changed(root: string, files: string[]): Promise<void> {
+    const index = this.indexes.get(root);
+    if (index) for (const file of files) (await index).update(file);
+  }
+}
+
+async function handle(store: SpanStore, workspaces: Workspaces, req: StoreRequest): Promise<unknown> {
   switch (req.op) {
     case 'addRows':
       // Kept compressed: a third of the bytes to store, journal and checkpoint.
@@ -54,6 +78,14 @@ async function handle(store: SpanStore, req: StoreRequest): Promise<unknown> {
       if (!spans.length) throw new StoreError(`no trace ${req.traceId} in the store`);
       return traceBundle(req.traceId, spans, store.logsForTrace(req.traceId), store.prices);
     }
+    case 'traceSources': {
+      const index = await workspaces.index(req.workspaceRoot);
+      const spans = store.getTrace(req.traceId);
+      if (!spans.length) throw new StoreError(`no trace ${req.traceId} in the store`);
+      return Object.fromEntries(resolveSources(spans, store.logsForTrace(req.traceId), index));
+    }
+    case 'workspaceChanged':
+      return workspaces.changed(req.workspaceRoot, req.files);
     case 'call': {
       const method = store[req.method] as (...args: unknown[]) => unknown;
       return method.apply(store, req.args);

@@ -9,7 +9,8 @@ import type { Price } from '../normalize/prices.js';
 import { serviceOf } from '../store/rows.js';
 import { buildTraceTree, flatten } from '../traceTree.js';
 import { callSummary } from '../../shared/format.js';
-import type { ShownAttribute, SpanDetail, SpanException, StackFrame, TimelineSpan, TraceBundle, TraceView } from '../../shared/traceView.js';
+import { parseFrame } from '../source/fromStack.js';
+import type { ShownAttribute, SpanDetail, SpanException, TimelineSpan, TraceBundle, TraceView } from '../../shared/traceView.js';
 
 export function traceView(traceId: string, spans: Span[], prices?: Record<string, Price>): TraceView {
   const tree = buildTraceTree(spans);
@@ -103,16 +104,5 @@ function exceptions(span: Span): SpanException[] {
     });
 }
 
-// Node: `    at fn (/path/file.js:10:5)` or `    at /path/file.js:10:5` (also file:// URLs).
-const NODE_FRAME = /^\s*at (?:.*? \()?((?:file:\/\/)?[^():]+(?::\\[^():]+)?):(\d+):(\d+)\)?\s*$/;
-// Python: `  File "/path/file.py", line 10, in fn`.
-const PYTHON_FRAME = /^\s*File "([^"]+)", line (\d+)/;
-
-/** One printed stack line, with the file and line it names when it names one. */
-export function parseFrame(text: string): StackFrame {
-  const node = NODE_FRAME.exec(text);
-  if (node) return { text, path: node[1]!.replace(/^file:\/\//, ''), line: Number(node[2]), column: Number(node[3]) };
-  const py = PYTHON_FRAME.exec(text);
-  if (py) return { text, path: py[1]!, line: Number(py[2]), column: null };
-  return { text, path: null, line: null, column: null };
-}
+// Parsing lives with the source mapping, which reads the same frames.
+export { parseFrame };

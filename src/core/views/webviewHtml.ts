@@ -47,33 +47,35 @@ function cleanSource(source: string): string {
   return source.replace(/[\s;,'"]/g, '');
 }
 
-export function webviewHtml(opts: WebviewHtmlOptions): string {
-  const nonce = cleanNonce(opts.nonce);
-  const src = cleanSource(opts.cspSource);
-  const csp = [
-    "default-src 'none'",
-    `img-src ${src} data:`,
-    `style-src ${src} 'nonce-${nonce}'`,
-    `font-src ${src}`,
-    `script-src 'nonce-${nonce}'`,
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join('; ');
+/** The page both variants share: a CSP denying all but `directives`, and `#app` for the webview to fill. */
+function page(directives: string[], head: string, body: string, title: string): string {
+  const csp = ["default-src 'none'", ...directives, "base-uri 'none'", "form-action 'none'"].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" nonce="${escapeHtml(nonce)}" href="${escapeHtml(opts.styleUri)}">
-<title>${escapeHtml(opts.title)}</title>
+${head}
+<title>${escapeHtml(title)}</title>
 </head>
 <body>
 <div id="app"></div>
-<script nonce="${escapeHtml(nonce)}" src="${escapeHtml(opts.scriptUri)}"></script>
+${body}
 </body>
 </html>
 `;
+}
+
+export function webviewHtml(opts: WebviewHtmlOptions): string {
+  const nonce = cleanNonce(opts.nonce);
+  const src = cleanSource(opts.cspSource);
+  return page(
+    [`img-src ${src} data:`, `style-src ${src} 'nonce-${nonce}'`, `font-src ${src}`, `script-src 'nonce-${nonce}'`],
+    `<link rel="stylesheet" nonce="${escapeHtml(nonce)}" href="${escapeHtml(opts.styleUri)}">`,
+    `<script nonce="${escapeHtml(nonce)}" src="${escapeHtml(opts.scriptUri)}"></script>`,
+    opts.title,
+  );
 }
 
 /**
@@ -82,31 +84,12 @@ export function webviewHtml(opts: WebviewHtmlOptions): string {
  */
 export function standaloneHtml(opts: StandaloneHtmlOptions): string {
   const nonce = cleanNonce(opts.nonce);
-  const csp = [
-    "default-src 'none'",
-    'img-src data:',
-    `style-src 'nonce-${nonce}'`,
-    `script-src 'nonce-${nonce}'`,
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(opts.title)}</title>
-<style nonce="${escapeHtml(nonce)}">${inlineText(opts.style, 'style')}</style>
-</head>
-<body>
-<div id="app"></div>
-<script type="application/json" id="${BUNDLE_ELEMENT_ID}">${embedJson(opts.bundle)}</script>
-<script nonce="${escapeHtml(nonce)}">${inlineText(opts.script, 'script')}</script>
-</body>
-</html>
-`;
+  return page(
+    ['img-src data:', `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`],
+    `<meta name="referrer" content="no-referrer">\n<style nonce="${escapeHtml(nonce)}">${inlineText(opts.style, 'style')}</style>`,
+    `<script type="application/json" id="${BUNDLE_ELEMENT_ID}">${embedJson(opts.bundle)}</script>\n<script nonce="${escapeHtml(nonce)}">${inlineText(opts.script, 'script')}</script>`,
+    opts.title,
+  );
 }
 
 /**

@@ -50,10 +50,10 @@ export async function sendSpans(port: number, names: readonly string[]): Promise
 
 /**
  * Sends one small agent trace, as an instrumented app would (real SDK and exporter): an agent
- * span, an LLM call with GenAI messages and usage, and the tool call it asked for. Returns the
- * trace id.
+ * span, an LLM call with GenAI messages and usage, and the tool call it asked for; with `code`,
+ * the LLM call says which line made it (OpenTelemetry `code.*` attributes). Returns the trace id.
  */
-export async function sendAgentTrace(port: number): Promise<string> {
+export async function sendAgentTrace(port: number, code?: { file: string; line: number; function: string }): Promise<string> {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'spanlens-e2e-agent' }),
     spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces`, timeoutMillis: 5_000 }))],
@@ -73,6 +73,7 @@ export async function sendAgentTrace(port: number): Promise<string> {
           'gen_ai.request.model': 'gpt-4o-mini',
           'gen_ai.usage.input_tokens': 31,
           'gen_ai.usage.output_tokens': 12,
+          ...(code ? { 'code.file.path': code.file, 'code.line.number': code.line, 'code.function.name': code.function } : {}),
           'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'What is the weather in Paris?' }] }]),
           'gen_ai.output.messages': JSON.stringify([
             { role: 'assistant', parts: [{ type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: { city: 'Paris' } }], finish_reason: 'tool_calls' },

@@ -3,6 +3,7 @@
 // close() always tears all of it down, also after a failed start.
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createProfile, freePort, installExtensions, removeProfile, startCodeServer, type CodeServer, type Profile } from '../../../scripts/e2e/codeServer';
 import { ensureCodeServer, isCodeServerInstalled, repoRoot } from '../../../scripts/e2e/codeServerCache';
@@ -43,6 +44,21 @@ export interface E2eSession {
   /** The end of the server log and the page's console errors, for a failure message. */
   diagnostics(): string;
   close(): Promise<void>;
+}
+
+/** One session for a test file: started before its tests, closed after; `current()` throws if it did not start. */
+export function useSession(options: SessionOptions = {}): () => E2eSession {
+  let session: E2eSession | undefined;
+  before(async () => {
+    session = await startSession(options);
+  });
+  after(async () => {
+    await session?.close();
+  });
+  return () => {
+    if (!session) throw new Error('the e2e session did not start');
+    return session;
+  };
 }
 
 export async function startSession(options: SessionOptions = {}): Promise<E2eSession> {

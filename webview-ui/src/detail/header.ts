@@ -3,7 +3,8 @@ import type { LlmCall, Usage } from '../../../src/shared/llm.js';
 import type { SpanDetail } from '../../../src/shared/traceView.js';
 import { formatCost, formatDuration } from '../../../src/shared/format.js';
 import type { DetailActions } from './actions.js';
-import { type Child, copyButton, h, numberText } from './dom.js';
+import { type Child, button, copyButton, h, numberText } from './dom.js';
+import { type SourceLocation, confidenceLabel } from '../../../src/shared/source.js';
 
 export function renderHeader(detail: SpanDetail, actions: DetailActions): HTMLElement {
   const error = detail.status.code === 'error';
@@ -17,11 +18,24 @@ export function renderHeader(detail: SpanDetail, actions: DetailActions): HTMLEl
       h('span', { class: 'sl-meta-item', attrs: { 'data-field': 'service' }, title: 'Service' }, detail.service),
       h('span', { class: `sl-meta-item sl-status sl-status-${detail.status.code}`, attrs: { 'data-field': 'status' } }, statusText(detail.status.code)),
       h('span', { class: 'sl-meta-item', attrs: { 'data-field': 'duration' }, title: 'Duration' }, formatDuration(detail.durationMs)),
+      detail.source ? goToCode(detail.source, actions) : null,
     ),
     error && detail.status.message ? h('div', { class: 'sl-error', attrs: { 'data-field': 'status-message', role: 'alert' } }, detail.status.message) : null,
   );
   if (detail.llm) header.append(renderCall(detail.llm, error ? detail.status.message : ''));
   return header;
+}
+
+/** Opens the line that made the span; says how sure the mapping is whenever it is not exact. */
+function goToCode(source: SourceLocation, actions: DetailActions): HTMLElement {
+  const file = source.path.split(/[\\/]/).pop() ?? source.path;
+  const sure = confidenceLabel(source.confidence);
+  const label = `Go to code: ${file}:${source.line}${sure === 'exact' ? '' : ` (${sure})`}${source.inherited ? ' · from a parent span' : ''}`;
+  return button(label, () => actions.openFrame(source.path, source.line, source.column), {
+    class: 'sl-goto',
+    title: `${source.path}:${source.line} · found by ${source.method}, confidence ${source.confidence.toFixed(2)}`,
+    attrs: { 'data-field': 'source' },
+  });
 }
 
 function statusText(code: SpanDetail['status']['code']): string {
