@@ -4,6 +4,7 @@
  * edited, and tells the store when workspace files change so heuristic locations are redone.
  */
 import * as vscode from 'vscode';
+import { SymbolLookup } from './symbolLookup.js';
 import { type CallSite, type LocatedCall, type SiteIndex, buildSites, callKey, moveLine, siteAt, siteOf } from '../core/source/callSites.js';
 import type { StoreChange } from '../core/store/spanStore.js';
 import type { SourceLocation } from '../shared/source.js';
@@ -41,6 +42,7 @@ export class CallSiteService implements vscode.Disposable {
   private loaded = false;
   /** Recent traces with calls placed nowhere: a file created later may place them. */
   private readonly unplaced = new Set<string>();
+  private readonly symbols = new SymbolLookup();
   private changedFiles = new Set<string>();
   private filesTimer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [this.changed];
@@ -171,6 +173,10 @@ export class CallSiteService implements vscode.Disposable {
       return;
     }
     const sources = await store.traceSources(traceId, root);
+    // Calls the workspace index could not place: the editor's symbol providers may know the names.
+    const calls = view.spans.filter((s) => (s.kind === 'llm' || s.kind === 'embedding') && !sources[s.id]);
+    const unplaced = calls.length ? await store.unplacedNames(traceId, root) : {};
+    for (const s of calls) if (unplaced[s.id]) sources[s.id] = await this.symbols.locate(unplaced[s.id]!, root);
     this.forget(traceId, true);
     const t0 = BigInt(view.startTimeUnixNano);
     const keys: string[] = [];

@@ -31,7 +31,8 @@ export function storeConfig(): Pick<StoreOptions, 'retention' | 'prices' | 'quie
       maxTraces: c.get<number>('retention.maxTraces', 5000),
       maxBytes: c.get<number>('retention.maxMegabytes', 512) * 1024 * 1024,
     },
-    prices: c.get<Record<string, Price>>('prices', {}),
+    // A plain copy: VS Code hands configuration objects out as proxies, which cannot cross to the store's worker.
+    prices: JSON.parse(JSON.stringify(c.get<Record<string, Price>>('prices', {}))) as Record<string, Price>,
     quietGapMs: c.get<number>('runs.quietGapSeconds', 120) * 1000,
   };
 }

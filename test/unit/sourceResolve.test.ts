@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Span } from '../../src/core/model.js';
-import { resolveSources } from '../../src/core/source/resolve.js';
+import { resolveSources, unplacedNames } from '../../src/core/source/resolve.js';
 import { WorkspaceIndex } from '../../src/core/source/workspaceIndex.js';
 import type { SourceLocation } from '../../src/shared/source.js';
 import { makeSpan } from '../helpers/fixtures.js';
@@ -228,5 +228,20 @@ describe('source: prompt confidence', () => {
     const map = resolveSources(spans, [], ts);
     assert.equal(map.get(spans[4999]!.spanId)?.line, 6);
     assert.equal(map.get(spans[4999]!.spanId)?.inherited, true);
+  });
+});
+
+describe('source: names left for the editor', () => {
+  it('gives each unplaced span its own names, or its nearest named ancestor’s, and nothing for placed spans', () => {
+    const workflow = span({ 'traceloop.entity.name': 'PlanTrip' }, { name: 'PlanTrip.workflow' });
+    const call = llm(null, 'Plan a day in Lisbon', { parentSpanId: workflow.spanId });
+    const tool = span({ 'gen_ai.tool.name': 'book_ferry' }, { name: 'execute_tool book_ferry', parentSpanId: workflow.spanId });
+    const placed = span({ 'code.file.path': 'src/agent.ts', 'code.line.number': 6 }, { name: 'placed' });
+    const spans = [workflow, call, tool, placed];
+    const names = unplacedNames(spans, resolveSources(spans, [], ts));
+    assert.deepEqual(names.get(call.spanId), [{ name: 'PlanTrip', weight: 0.85, inherited: true }]);
+    assert.deepEqual(names.get(workflow.spanId), [{ name: 'PlanTrip', weight: 0.85, inherited: false }]);
+    assert.deepEqual(names.get(tool.spanId)?.[0], { name: 'book_ferry', weight: 0.8, inherited: false });
+    assert.equal(names.has(placed.spanId), false);
   });
 });

@@ -127,6 +127,36 @@ export function symbolNames(span: Span): { name: string; weight: number }[] {
   return out;
 }
 
+/** A name to look up elsewhere (the editor's symbol providers) for a span the workspace index could not place. */
+export interface UnplacedName {
+  name: string;
+  weight: number;
+  /** The name is an ancestor's: the span itself carries none. */
+  inherited: boolean;
+}
+
+/**
+ * For each span without a location: the names it carries, or else its nearest ancestor's, so
+ * that an editor can try its own symbol providers (languages this index does not read).
+ */
+export function unplacedNames(spans: Span[], sources: Map<string, SourceLocation | null>): Map<string, UnplacedName[]> {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const out = new Map<string, UnplacedName[]>();
+  for (const span of spans) {
+    if (sources.get(span.spanId)) continue;
+    const seen = new Set<string>();
+    for (let at: Span | undefined = span; at && !seen.has(at.spanId); at = byId.get(at.parentSpanId)) {
+      seen.add(at.spanId);
+      const names = symbolNames(at);
+      if (names.length) {
+        out.set(span.spanId, names.map((n) => ({ ...n, inherited: at !== span })));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 function isLangfuse(span: Span): boolean {
   if (/langfuse/i.test(span.scope.name)) return true;
   for (const key in span.attributes) if (key.startsWith('langfuse.')) return true;

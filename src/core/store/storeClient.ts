@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { Emitter } from '../events.js';
 import type { ImportResult } from '../importExport.js';
 import type { LogRecord, Span } from '../model.js';
+import type { UnplacedName } from '../source/resolve.js';
 import type { SourceLocation } from '../../shared/source.js';
 import type { SpanDetail, TraceBundle, TraceView } from '../../shared/traceView.js';
 import { indexRows } from './indexRow.js';
@@ -197,6 +198,11 @@ export class StoreClient {
   }
 
   /** Tells the worker's index of a workspace that these files changed, were created or deleted. */
+  /** For the spans of a trace the workspace index could not place: names to look up in the editor's symbol providers. */
+  unplacedNames(traceId: string, workspaceRoot: string): Promise<Record<string, UnplacedName[]>> {
+    return this.request({ op: 'unplacedNames', traceId, workspaceRoot });
+  }
+
   workspaceChanged(workspaceRoot: string, files: string[]): Promise<void> {
     return this.request({ op: 'workspaceChanged', workspaceRoot, files });
   }

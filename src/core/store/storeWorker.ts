@@ -5,7 +5,7 @@ import { exportOtlp, importOtlp } from '../importExport.js';
 import { decodeLogs } from '../otlp/decode.js';
 import { SpanStore, StoreError } from './spanStore.js';
 import { spanDetail, traceBundle, traceView } from '../views/traceView.js';
-import { resolveSources } from '../source/resolve.js';
+import { resolveSources, unplacedNames } from '../source/resolve.js';
 import { WorkspaceIndex } from '../source/workspaceIndex.js';
 import type { StoreReply, StoreRequest, WorkerStoreOptions } from './storeProtocol.js';
 
@@ -86,6 +86,11 @@ async function handle(store: SpanStore, workspaces: Workspaces, req: StoreReques
     }
     case 'workspaceChanged':
       return workspaces.changed(req.workspaceRoot, req.files);
+    case 'unplacedNames': {
+      const index = await workspaces.index(req.workspaceRoot);
+      const spans = store.getTrace(req.traceId);
+      return Object.fromEntries(unplacedNames(spans, resolveSources(spans, store.logsForTrace(req.traceId), index)));
+    }
     case 'call': {
       const method = store[req.method] as (...args: unknown[]) => unknown;
       return method.apply(store, req.args);
