@@ -13,6 +13,7 @@ const dist = path.join(root, 'dist');
 mkdirSync(dist, { recursive: true });
 // sql.js loads its WebAssembly from next to the bundle.
 copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(dist, 'sql-wasm.wasm'));
+mkdirSync(path.join(dist, 'runtime', 'python'), { recursive: true }); copyFileSync(path.join(root, 'src/runtime/python/sitecustomize.py'), path.join(dist, 'runtime', 'python', 'sitecustomize.py')); // the Python bootstrap
 
 const common = {
   external: ['sql.js/dist/sql-wasm.wasm'],
@@ -31,6 +32,7 @@ const configs = [
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The store runs in a worker thread of the extension host and of `spanlens serve`.
   { ...common, entryPoints: ['src/core/store/storeWorker.ts'], outfile: 'dist/storeWorker.js' },
+  ...runtimeNodeConfigs(),
   // The trace webview (timeline and span detail), for VS Code's webviews and the exported HTML file:
   // dist/webview/main.js and main.css.
   {
@@ -46,6 +48,51 @@ const configs = [
     absWorkingDir: root,
   },
 ];
+
+/**
+ * The Node preload run inside the user's program (`spanlens run`): the OTel SDK, the exporter and
+ * the instrumentations are bundled in; only the SDKs they patch come from the program.
+ */
+function runtimeNodeConfigs() {
+  const out = path.join(dist, 'runtime', 'node');
+  mkdirSync(path.join(out, 'lib'), { recursive: true });
+  // import-in-the-middle's loader makes each wrapped module import lib/register.js next to the hook.
+  copyFileSync(path.join(root, 'src/runtime/node/iitmRegister.cjs'), path.join(out, 'lib', 'register.js'));
+  // One copy of the instrumentation base and its hooks for all instrumentations (each of them
+  // ships its own nested copy): the ESM hook registry above must be a single one.
+  const instrDir = path.join(root, 'node_modules/@traceloop/instrumentation-openai');
+  const single = /^(@opentelemetry\/instrumentation|import-in-the-middle|require-in-the-middle)(\/.*)?$/;
+  const dedupe = {
+    name: 'dedupe-instrumentation',
+    setup(build) {
+      // Token counting for streams (the instrumentation's `enrichTokens`, off by default) would
+      // add 5 MB of encodings to every traced program's start-up.
+      build.onResolve({ filter: /^js-tiktoken$/ }, () => ({ path: 'js-tiktoken', namespace: 'stub' }));
+      build.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+        contents: "exports.encodingForModel = () => { throw new Error('token counting is not bundled'); };",
+        loader: 'js',
+      }));
+      build.onResolve({ filter: single }, (args) => {
+        if (args.pluginData === 'dedupe') return undefined;
+        return build.resolve(args.path, { kind: args.kind, resolveDir: instrDir, pluginData: 'dedupe' });
+      });
+    },
+  };
+  // ES module builds where packages have them: esbuild can then drop what is not used.
+  const base = { ...common, external: [], sourcemap: false, minify: true, plugins: [dedupe], mainFields: ['module', 'main'] };
+  const esmRequire = "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url);";
+  return [
+    { ...base, entryPoints: ['src/runtime/node/preload.ts'], outfile: 'dist/runtime/node/preload.cjs' },
+    { ...base, entryPoints: ['src/runtime/node/register.ts'], outfile: 'dist/runtime/node/register.mjs', format: 'esm', banner: { js: esmRequire } },
+    {
+      ...base,
+      entryPoints: [require.resolve('import-in-the-middle/hook.mjs', { paths: [instrDir] })],
+      outfile: 'dist/runtime/node/iitmHook.mjs',
+      format: 'esm',
+      banner: { js: esmRequire },
+    },
+  ];
+}
 
 if (watch) {
   for (const config of configs) {

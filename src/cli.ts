@@ -27,6 +27,7 @@ const USAGE = `Usage:
   spanlens show [TRACE_ID] [--db FILE] --json [--workspace DIR]
   spanlens import FILE... [--db FILE]
   spanlens export TRACE_ID [--db FILE] (--out FILE | --html FILE)
+  spanlens run [--db FILE] [--workspace DIR] -- COMMAND [ARGS...]
 The database defaults to ./${DEFAULT_DB}.`;
 
 class UsageError extends Error {}
@@ -203,6 +204,8 @@ async function main(argv: string[]): Promise<void> {
       return importFiles(rest);
     case 'export':
       return exportTrace(rest);
+    case 'run':
+      return (await import('./cliRun.js')).run(rest);
     case undefined:
     case '-h':
     case '--help':

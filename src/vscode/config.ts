@@ -52,3 +52,14 @@ export function editorConfig(): EditorConfig {
     inlineDecorations: c.get<boolean>('inlineDecorations', true),
   };
 }
+
+export interface RunConfig {
+  /** Open the timeline of a traced run's last trace when the run ends. */
+  openTimeline: boolean;
+}
+
+/** "Run and trace": what happens when a traced run ends. */
+export function runConfig(): RunConfig {
+  const c = vscode.workspace.getConfiguration('spanlens.run');
+  return { openTimeline: c.get<boolean>('openTimeline', false) };
+}

@@ -11,6 +11,7 @@ import { StatusBar } from './statusBar.js';
 import { registerTimelineCommands } from './timelineCommands.js';
 import { registerTraceTree } from './traceTree.js';
 import { registerEditorSurfaces } from './sourceCommands.js';
+import { registerRunCommands } from './runCommands.js';
 import { TimelinePanel } from './timelinePanel.js';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -20,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(...registerTraceTree(service, log), ...registerEditorSurfaces(service, log));
   const timeline = new TimelinePanel(context.extensionUri, service, log);
   context.subscriptions.push(timeline, ...registerTimelineCommands(context.extensionUri, service, timeline));
+  context.subscriptions.push(...registerRunCommands(context, service, log));
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -1,0 +1,191 @@
+/**
+ * `spanlens run` end to end: real programs (test/fixtures/run-apps) with the real openai SDK,
+ * the built preload (dist/runtime/node) and CLI; spans checked through `spanlens show --json`.
+ * Needs `node scripts/build.mjs` first.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CLI } from '../helpers/cli';
+import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fakeOpenAI';
+
+const APPS = path.resolve(__dirname, '../fixtures/run-apps');
+
+interface ShownSpan {
+  spanId: string;
+  name: string;
+  attributes: Record<string, unknown>;
+  kind: string;
+  llm?: { ttftMs: number | null };
+  source: { path: string; line: number; method: string } | null;
+}
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  db: string;
+}
+
+let fake: FakeOpenAI;
+let tmp: string;
+
+before(async () => {
+  fake = await startFakeOpenAI();
+  tmp = mkdtempSync(path.join(tmpdir(), 'spanlens-run-'));
+});
+after(async () => {
+  await fake.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Async (not spawnSync): the fake server runs in this process. */
+function runApp(dir: string, command: string[], name: string, onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void): Promise<Ran> {
+  const db = path.join(tmp, `${name}.db`);
+  const cwd = path.join(APPS, dir);
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-fake' };
+  delete env.NODE_OPTIONS;
+  const child = spawn(process.execPath, [CLI, 'run', '--db', db, '--workspace', cwd, '--', ...command], { cwd, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    onStdout?.(stdout, (s) => child.kill(s));
+  });
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, db })));
+}
+
+function cli(args: string[]): string {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+function spansOf(ran: Ran, workspace: string): ShownSpan[] {
+  const list = JSON.parse(cli(['show', '--json', '--db', ran.db])) as { traceId: string }[];
+  return list.flatMap((t) => (JSON.parse(cli(['show', t.traceId, '--json', '--db', ran.db, '--workspace', workspace])) as { spans: ShownSpan[] }).spans);
+}
+
+/** The 1-based line of the `// call:NAME` marker in a fixture file. */
+function markerLine(file: string, name: string): number {
+  const i = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(`// call:${name}`));
+  assert.ok(i >= 0, `no marker call:${name} in ${file}`);
+  return i + 1;
+}
+
+function assertCallSite(span: ShownSpan, file: string, line: number): void {
+  assert.equal(span.attributes['code.file.path'], file, `code.file.path of ${span.name}`);
+  assert.equal(span.attributes['code.line.number'], line, `code.line.number of ${span.name}`);
+  assert.equal(span.source?.method, 'attribute');
+  assert.equal(span.source?.line, line);
+}
+
+const llmSpans = (spans: ShownSpan[]): ShownSpan[] => spans.filter((s) => s.kind === 'llm');
+
+describe('spanlens run', { timeout: 120_000 }, () => {
+  it('traces a CommonJS program: each LLM span has the file and line of its create() call', async () => {
+    const ran = await runApp('cjs', ['node', 'app.cjs'], 'cjs');
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /Paris is the capital of France\. \| Paris is the capital of France\./);
+    const file = path.join(APPS, 'cjs/app.cjs');
+    const spans = llmSpans(spansOf(ran, path.join(APPS, 'cjs')));
+    assert.equal(spans.length, 2);
+    const byLine = new Map(spans.map((s) => [s.attributes['code.line.number'], s]));
+    assertCallSite(byLine.get(markerLine(file, 'plain'))!, file, markerLine(file, 'plain'));
+    const stream = byLine.get(markerLine(file, 'stream'))!;
+    assertCallSite(stream, file, markerLine(file, 'stream'));
+    // OpenLLMetry's OpenAI instrumentation (0.27) records no first-token time: the store has none to show.
+    assert.equal(stream.llm?.ttftMs, null);
+    assert.match(ran.stderr, /spanlens: run summary/);
+    assert.match(ran.stderr, /LLM calls\s+2/);
+    assert.match(ran.stderr, /slowest call\s+chat gpt-4o-mini \d+ ms at app\.cjs:\d+/);
+  });
+
+  it('traces an ES module program (import OpenAI from "openai")', async () => {
+    const ran = await runApp('esm', ['node', 'app.mjs'], 'esm');
+    assert.equal(ran.code, 0, ran.stderr);
+    const file = path.join(APPS, 'esm/app.mjs');
+    const spans = llmSpans(spansOf(ran, path.join(APPS, 'esm')));
+    assert.equal(spans.length, 1);
+    assertCallSite(spans[0]!, file, markerLine(file, 'plain'));
+    assert.equal(spans[0]!.attributes['code.function.name'], 'ask');
+  });
+
+  it('runs TypeScript with the workspace tsx and maps the call site through its source map', async () => {
+    const ran = await runApp('ts', ['node', 'app.ts'], 'ts');
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /Paris/);
+    const file = path.join(APPS, 'ts/app.ts');
+    const spans = llmSpans(spansOf(ran, path.join(APPS, 'ts')));
+    assert.equal(spans.length, 1);
+    assertCallSite(spans[0]!, file, markerLine(file, 'plain'));
+  });
+
+  it('runs an ES module TypeScript file (.mts, top-level await) with tsx', async () => {
+    const ran = await runApp('ts', ['node', 'esm.mts'], 'ts-esm');
+    assert.equal(ran.code, 0, ran.stderr);
+    const file = path.join(APPS, 'ts/esm.mts');
+    const spans = llmSpans(spansOf(ran, path.join(APPS, 'ts')));
+    assert.equal(spans.length, 1);
+    assertCallSite(spans[0]!, file, markerLine(file, 'plain'));
+  });
+
+  it('adds to a program\'s own tracer provider: every span exported once, with call sites', async () => {
+    const ran = await runApp('own-provider', ['node', 'app.cjs'], 'own');
+    assert.equal(ran.code, 0, ran.stderr);
+    const file = path.join(APPS, 'own-provider/app.cjs');
+    const spans = spansOf(ran, path.join(APPS, 'own-provider'));
+    assert.deepEqual(spans.map((s) => s.name).sort(), ['chat gpt-4o-mini', 'handle-request']);
+    assert.equal(new Set(spans.map((s) => s.spanId)).size, spans.length);
+    const llm = spans.find((s) => s.kind === 'llm')!;
+    const manual = spans.find((s) => s.name === 'handle-request')!;
+    assertCallSite(llm, file, markerLine(file, 'plain'));
+    assertCallSite(manual, file, markerLine(file, 'manual'));
+    // One trace: the LLM span is the program's span's child.
+    assert.equal(JSON.parse(cli(['show', '--json', '--db', ran.db])).length, 1);
+  });
+
+  it('flushes the spans of a program that throws, and exits with its exit code', async () => {
+    const ran = await runApp('throws', ['node', 'app.cjs'], 'throws');
+    assert.equal(ran.code, 1);
+    assert.match(ran.stderr, /the program failed after its call/);
+    const file = path.join(APPS, 'throws/app.cjs');
+    const spans = llmSpans(spansOf(ran, path.join(APPS, 'throws')));
+    assert.equal(spans.length, 1);
+    assertCallSite(spans[0]!, file, markerLine(file, 'plain'));
+    assert.match(ran.stderr, /exit code\s+1/);
+  });
+
+  it('still exports the last spans of a program that calls process.exit() right after its call', async () => {
+    const ran = await runApp('exits', ['node', 'app.cjs'], 'exits');
+    assert.equal(ran.code, 3);
+    const file = path.join(APPS, 'exits/app.cjs');
+    const spans = llmSpans(spansOf(ran, path.join(APPS, 'exits')));
+    assert.equal(spans.length, 1);
+    assertCallSite(spans[0]!, file, markerLine(file, 'plain'));
+  });
+
+  it('flushes on SIGINT and exits with 128+2', async () => {
+    let sent = false;
+    const ran = await runApp('waits', ['node', 'app.cjs'], 'sigint', (out, kill) => {
+      if (!sent && out.includes('called')) {
+        sent = true;
+        kill('SIGINT');
+      }
+    });
+    assert.equal(ran.code, 130, ran.stderr);
+    const file = path.join(APPS, 'waits/app.cjs');
+    const spans = llmSpans(spansOf(ran, path.join(APPS, 'waits')));
+    assert.equal(spans.length, 1);
+    assertCallSite(spans[0]!, file, markerLine(file, 'plain'));
+  });
+
+  it('passes a signal death through as 128+n', async () => {
+    const ran = await runApp('cjs', ['node', '-e', 'setTimeout(() => {}, 10000); process.kill(process.pid, "SIGTERM")'], 'signal');
+    assert.equal(ran.code, 128 + 15);
+  });
+});
