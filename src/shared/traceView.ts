@@ -93,8 +93,12 @@ export interface SpanDetail {
   source?: SourceLocation | null;
 }
 
-/** The id of the element of the exported HTML file that holds its `TraceBundle` as JSON. */
+/**
+ * The elements of the exported HTML file holding its trace: the `TraceView` (read at load) and
+ * the span details (read when a span is first opened), each as JSON, raw-deflated, in base64.
+ */
 export const BUNDLE_ELEMENT_ID = 'spanlens-trace';
+export const DETAILS_ELEMENT_ID = 'spanlens-details';
 
 /** A trace with every span's detail: what the exported HTML file embeds. */
 export interface TraceBundle {

@@ -9,6 +9,7 @@ import { ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { readCompressed } from '../../src/core/views/webviewHtml.js';
 import { run, serve } from '../helpers/cli.js';
 import { protobufBody, sdkSpans } from '../helpers/payloads.js';
 
@@ -185,9 +186,12 @@ describe('spanlens serve / show', () => {
     assert.ok(csp?.startsWith("default-src 'none'"), `CSP: ${csp}`);
     assert.doesNotMatch(csp!, /https?:|connect-src/);
     assert.doesNotMatch(html, /<(script|link|img)[^>]+(src|href)=/i, 'nothing is loaded from elsewhere');
-    const embedded = /<script type="application\/json" id="spanlens-trace"[^>]*>([\s\S]*?)<\/script>/.exec(html)?.[1];
-    assert.ok(embedded, 'the trace is embedded');
-    const bundle = JSON.parse(embedded) as { view: { traceId: string; spans: unknown[] }; details: Record<string, unknown> };
+    const embedded = (id: string): unknown => {
+      const text = new RegExp(`<script type="application/octet-stream" id="${id}">([A-Za-z0-9+/=]*)</script>`).exec(html)?.[1];
+      assert.ok(text, `${id} is embedded`);
+      return readCompressed(text);
+    };
+    const bundle = { view: embedded('spanlens-trace'), details: embedded('spanlens-details') } as { view: { traceId: string; spans: unknown[] }; details: Record<string, unknown> };
     assert.equal(bundle.view.traceId, traceId);
     assert.equal(Object.keys(bundle.details).length, bundle.view.spans.length);
     assert.ok(bundle.view.spans.length > 0);

@@ -1,7 +1,7 @@
 // The trace page's HTML: CSP, nonces and escaping for the VS Code webview and the exported file.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { embedJson, escapeHtml, standaloneHtml, webviewHtml } from '../../src/core/views/webviewHtml.js';
+import { escapeHtml, readCompressed, standaloneHtml, webviewHtml } from '../../src/core/views/webviewHtml.js';
 import { traceBundle } from '../../src/core/views/traceView.js';
 import { makeTrace } from '../helpers/spans.js';
 
@@ -33,13 +33,13 @@ describe('webview HTML', () => {
     const bundle = traceBundle('t', spans, []);
     const html = standaloneHtml({ script: 'let s = "</script><!--<script>";', style: 'a::after{content:"</style>"}', bundle, title: 'T', nonce: NONCE });
     assert.equal(csp(html), `default-src 'none'; img-src data:; style-src 'nonce-${NONCE}'; script-src 'nonce-${NONCE}'; base-uri 'none'; form-action 'none'`);
-    // Exactly two script elements (the JSON and ours) and one style element end where they should.
-    assert.equal(html.match(/<\/script>/g)!.length, 2);
+    // Exactly three script elements (the view, the details and ours) and one style element end where they should.
+    assert.equal(html.match(/<\/script>/g)!.length, 3);
     assert.equal(html.match(/<\/style>/g)!.length, 1);
     assert.ok(html.includes('let s = "\\x3C/script>\\x3C!--\\x3Cscript>";'));
-    const json = /id="spanlens-trace">([^<]*)<\/script>/.exec(html)![1]!;
-    assert.deepEqual(JSON.parse(json), JSON.parse(JSON.stringify(bundle)));
-    assert.equal(embedJson({ a: '<\u2028' }), '{"a":"\\u003c\\u2028"}');
+    const embedded = (id: string): unknown => readCompressed(new RegExp(`id="${id}">([A-Za-z0-9+/=]*)</script>`).exec(html)![1]!);
+    assert.deepEqual(embedded('spanlens-trace'), JSON.parse(JSON.stringify(bundle.view)));
+    assert.deepEqual(embedded('spanlens-details'), JSON.parse(JSON.stringify(bundle.details)));
     assert.equal(escapeHtml(`<a href="x">'&`), '&#60;a href=&#34;x&#34;&#62;&#39;&#38;');
   });
 });

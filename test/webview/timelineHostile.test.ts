@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Span } from '../../src/core/model.js';
 import { traceBundle } from '../../src/core/views/traceView.js';
+import { readCompressed } from '../../src/core/views/webviewHtml.js';
 import { answerDetails, openWebview, standaloneFile, useWebviewHarness } from './harness.js';
 import { nestedTrace } from './traces.js';
 
@@ -46,7 +47,7 @@ function hostileSpans(): Span[] {
 /** Nothing of the payload became an element, and nothing ran. */
 async function assertInert(page: Page, scripts: number): Promise<void> {
   assert.equal(await page.evaluate('typeof window.__pwned'), 'undefined');
-  assert.equal(await page.locator('script:not([type="application/json"])').count(), scripts, 'only our own script');
+  assert.equal(await page.locator('script:not([type="application/json"]):not([type="application/octet-stream"])').count(), scripts, 'only our own script');
   for (const selector of ['img[src*="example.invalid"]', 'img[src="x"]', 'iframe', 'svg[onload]', '[onerror]', 'a[href^="javascript:" i]', 'a[href*="example.invalid"]']) {
     assert.equal(await page.locator(selector).count(), 0, `no ${selector}`);
   }
@@ -124,9 +125,9 @@ describe('hostile trace text', () => {
   it('escapes the title and the embedded trace in the HTML itself', () => {
     const html = standaloneFile(bundle, '</title><script>window.__pwned = 9</script>');
     assert.ok(html.includes('<title>&#60;/title&#62;&#60;script&#62;'), 'the title is escaped');
-    const json = /<script type="application\/json" id="spanlens-trace">([\s\S]*?)<\/script>/.exec(html)![1]!;
-    assert.equal(json.includes('<'), false, 'no < inside the embedded JSON');
-    assert.deepEqual(JSON.parse(json), JSON.parse(JSON.stringify(bundle)), 'the JSON reads back as the bundle');
+    const embedded = (id: string): string => new RegExp(`<script type="application/octet-stream" id="${id}">([\\s\\S]*?)</script>`).exec(html)![1]!;
+    for (const id of ['spanlens-trace', 'spanlens-details']) assert.match(embedded(id), /^[A-Za-z0-9+/=]*$/, `only base64 inside ${id}`);
+    assert.deepEqual({ view: readCompressed(embedded('spanlens-trace')), details: readCompressed(embedded('spanlens-details')) }, JSON.parse(JSON.stringify(bundle)), 'the file reads back as the bundle');
     assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; img-src data:;/);
   });
 });

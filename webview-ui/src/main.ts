@@ -12,7 +12,7 @@ import { localApi, readBundle } from './standalone.js';
 
 declare function acquireVsCodeApi(): WebviewApi;
 
-function boot(): void {
+async function boot(): Promise<void> {
   const root = document.getElementById('app') ?? document.body.appendChild(document.createElement('div'));
   let app: TraceApp | undefined;
   const pending: PageMessage[] = [];
@@ -25,7 +25,7 @@ function boot(): void {
     channel = new Channel(acquireVsCodeApi(), deliver);
     window.addEventListener('message', (e: MessageEvent<unknown>) => channel.receive(e.data));
   } else {
-    const bundle = readBundle(document);
+    const bundle = await readBundle(document);
     if (bundle instanceof Error) {
       const p = document.createElement('p');
       p.className = 'notice';
@@ -41,4 +41,4 @@ function boot(): void {
   channel.notify('ready', {});
 }
 
-boot();
+void boot();

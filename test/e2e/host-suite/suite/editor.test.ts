@@ -10,7 +10,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { after, describe, it } from 'mocha';
 import * as vscode from 'vscode';
-import { waitFor, waitForActivation } from '../support/spanlens';
+import { receiverPort, waitFor, waitForActivation } from '../support/spanlens';
 
 const SERVICE = 'spanlens-editor-e2e';
 /** 1-based line of the call in SOURCE. */
@@ -40,14 +40,6 @@ interface RunText {
 
 const RUN_1: RunText = { runId: 'editor-e2e-run-1', prompt: 'Which Pemba ferry leaves first?', answer: 'The 7:00 to Mkoani.', outputTokens: 12 };
 const RUN_2: RunText = { runId: 'editor-e2e-run-2', prompt: 'Which Pemba ferry leaves first?\nAnswer in one word.', answer: 'Seven.', outputTokens: 132 };
-
-async function receiverPort(): Promise<number> {
-  await vscode.commands.executeCommand('spanlens.restartReceiver');
-  const line = await vscode.commands.executeCommand<string | undefined>('spanlens.copyEndpoint');
-  const port = Number(/:(\d+)$/.exec(line ?? '')?.[1]);
-  assert.ok(port > 0, `no receiver endpoint: ${line}`);
-  return port;
-}
 
 /** One run of the app: an agent span and, under it, the chat call made at CALL_LINE of `file`. */
 async function sendRun(port: number, file: string, run: RunText): Promise<Call> {
@@ -118,7 +110,7 @@ describe('Spanlens next to the code', () => {
     await vscode.window.showTextDocument(uri);
     assert.deepEqual(await lenses(uri), [], 'no lens before any trace');
 
-    first = await sendRun(await receiverPort(), file, RUN_1);
+    first = await sendRun(await receiverPort({ restart: true }), file, RUN_1);
     const found = await lensWhen('the lens of the first run', uri, (l) => l.length > 0);
     assert.equal(found.length, 1);
     assert.equal(found[0]!.range.start.line, CALL_LINE - 1);
@@ -155,7 +147,7 @@ describe('Spanlens next to the code', () => {
   });
 
   it('compares the latest run’s call with the previous run’s in a diff editor', async () => {
-    const second = await sendRun(await receiverPort(), file, RUN_2);
+    const second = await sendRun(await receiverPort({ restart: true }), file, RUN_2);
     await lensWhen('the lens of the second run', uri, (l) => l[0]?.command?.title.includes('163 tok') === true);
     const text = await hoverText(uri, CALL_LINE);
     assert.ok(text.includes(RUN_2.answer), text);

@@ -11,7 +11,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { after, describe, it } from 'mocha';
 import * as vscode from 'vscode';
-import { waitFor, waitForActivation } from '../support/spanlens';
+import { receiverPort, waitFor, waitForActivation } from '../support/spanlens';
 
 const SOURCE = ['package trips', '', '// PlanTrip asks the model for an itinerary.', 'func PlanTrip(city string) string {', '  return llm.Chat("Plan a day in " + city)', '}', ''].join('\n');
 /** 1-based line of `func PlanTrip` in SOURCE. */
@@ -30,13 +30,6 @@ function golitSymbols(root: string): vscode.WorkspaceSymbolProvider {
         });
     },
   };
-}
-
-async function receiverPort(): Promise<number> {
-  const line = await vscode.commands.executeCommand<string | undefined>('spanlens.copyEndpoint');
-  const port = Number(/:(\d+)$/.exec(line ?? '')?.[1]);
-  assert.ok(port > 0, `no receiver endpoint: ${line}`);
-  return port;
 }
 
 describe('Spanlens places calls through the editor’s symbol providers', () => {

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'mocha';
 import * as vscode from 'vscode';
-import { waitFor, waitForActivation } from '../support/spanlens';
+import { receiverPort, waitFor, waitForActivation } from '../support/spanlens';
 
 /** What the run commands resolve to (src/vscode/runCommands.ts). */
 interface RunOutcome {
@@ -28,13 +28,6 @@ function lineOf(file: string, marker: string): number {
   const index = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(marker));
   assert.ok(index >= 0, `${marker} is not in ${file}`);
   return index + 1;
-}
-
-async function receiverPort(): Promise<number> {
-  const line = await vscode.commands.executeCommand<string | undefined>('spanlens.copyEndpoint');
-  const port = Number(/:(\d+)$/.exec(line ?? '')?.[1]);
-  assert.ok(port > 0, `no receiver endpoint: ${line}`);
-  return port;
 }
 
 describe('Run and trace', () => {

@@ -11,7 +11,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { describe, it } from 'mocha';
 import * as vscode from 'vscode';
-import { waitFor, waitForActivation } from '../support/spanlens';
+import { receiverPort, waitFor, waitForActivation } from '../support/spanlens';
 
 const SERVICE = 'spanlens-tree-e2e';
 
@@ -30,14 +30,6 @@ async function revealWhenShown(what: string, traceId: string, spanId?: string, c
     return found !== undefined && check(found);
   });
   return found!;
-}
-
-async function receiverPort(): Promise<number> {
-  await vscode.commands.executeCommand('spanlens.restartReceiver');
-  const line = await vscode.commands.executeCommand<string | undefined>('spanlens.copyEndpoint');
-  const port = Number(/:(\d+)$/.exec(line ?? '')?.[1]);
-  assert.ok(port > 0, `no receiver endpoint: ${line}`);
-  return port;
 }
 
 interface Sent {
@@ -102,7 +94,7 @@ describe('Spanlens Runs & Traces view', () => {
   it('shows spans sent to the receiver as run → trace → span hierarchy, orphans under the trace', async () => {
     await waitForActivation();
     await vscode.commands.executeCommand('spanlens.clearAll');
-    sent = await sendTraces(await receiverPort());
+    sent = await sendTraces(await receiverPort({ restart: true }));
     const { agent } = traces();
 
     const toolPath = await revealWhenShown('the tool span in the tree', agent.traceId, agent.tool);
@@ -118,7 +110,7 @@ describe('Spanlens Runs & Traces view', () => {
 
   it('shows a span that arrives later in a shown trace within a fraction of a second', async () => {
     const { agent } = traces();
-    const port = await receiverPort();
+    const port = await receiverPort({ restart: true });
     const provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': SERVICE }),
       spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${port}/v1/traces`, timeoutMillis: 5_000 }))],

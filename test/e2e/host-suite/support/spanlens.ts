@@ -20,3 +20,12 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
   }
   throw new Error(`Timed out after ${timeoutMs / 1000}s waiting for ${what}`);
 }
+
+/** The receiver's OTLP/HTTP port, from the endpoint the extension copies; `restart` restarts the receiver first. */
+export async function receiverPort(options: { restart?: boolean } = {}): Promise<number> {
+  if (options.restart) await vscode.commands.executeCommand('spanlens.restartReceiver');
+  const line = await vscode.commands.executeCommand<string | undefined>('spanlens.copyEndpoint');
+  const port = Number(/:(\d+)$/.exec(line ?? '')?.[1]);
+  if (!(port > 0)) throw new Error(`no receiver endpoint: ${line}`);
+  return port;
+}
