@@ -94,3 +94,15 @@ export function durationMs(startNano: string, endNano: string): number {
   const d = BigInt(endNano) - BigInt(startNano);
   return Number(d) / 1e6;
 }
+
+/** A trace's log records by the span they belong to (records of no span are left out). */
+export function logsBySpan(logs: LogRecord[]): Map<string, LogRecord[]> {
+  const bySpan = new Map<string, LogRecord[]>();
+  for (const log of logs) {
+    if (!log.spanId) continue;
+    const list = bySpan.get(log.spanId);
+    if (list) list.push(log);
+    else bySpan.set(log.spanId, [log]);
+  }
+  return bySpan;
+}

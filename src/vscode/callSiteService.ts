@@ -175,7 +175,7 @@ export class CallSiteService implements vscode.Disposable {
     const sources = await store.traceSources(traceId, root);
     // Calls the workspace index could not place: the editor's symbol providers may know the names.
     const calls = view.spans.filter((s) => (s.kind === 'llm' || s.kind === 'embedding') && !sources[s.id]);
-    const unplaced = calls.length ? await store.unplacedNames(traceId, root) : {};
+    const unplaced = calls.length ? await store.unplacedNames(traceId, calls.map((s) => s.id)) : {};
     for (const s of calls) if (unplaced[s.id]) sources[s.id] = await this.symbols.locate(unplaced[s.id]!, root);
     this.forget(traceId, true);
     const t0 = BigInt(view.startTimeUnixNano);

@@ -232,13 +232,14 @@ describe('source: prompt confidence', () => {
 });
 
 describe('source: names left for the editor', () => {
-  it('gives each unplaced span its own names, or its nearest named ancestor’s, and nothing for placed spans', () => {
+  it('gives each span the resolver left unplaced its own names, or its nearest named ancestor’s; a placed span is not asked', () => {
     const workflow = span({ 'traceloop.entity.name': 'PlanTrip' }, { name: 'PlanTrip.workflow' });
     const call = llm(null, 'Plan a day in Lisbon', { parentSpanId: workflow.spanId });
     const tool = span({ 'gen_ai.tool.name': 'book_ferry' }, { name: 'execute_tool book_ferry', parentSpanId: workflow.spanId });
     const placed = span({ 'code.file.path': 'src/agent.ts', 'code.line.number': 6 }, { name: 'placed' });
     const spans = [workflow, call, tool, placed];
-    const names = unplacedNames(spans, resolveSources(spans, [], ts));
+    const sources = resolveSources(spans, [], ts);
+    const names = unplacedNames(spans, spans.filter((s) => !sources.get(s.spanId)).map((s) => s.spanId));
     assert.deepEqual(names.get(call.spanId), [{ name: 'PlanTrip', weight: 0.85, inherited: true }]);
     assert.deepEqual(names.get(workflow.spanId), [{ name: 'PlanTrip', weight: 0.85, inherited: false }]);
     assert.deepEqual(names.get(tool.spanId)?.[0], { name: 'book_ferry', weight: 0.8, inherited: false });

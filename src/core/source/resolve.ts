@@ -4,7 +4,7 @@
  * found as a literal (both heuristics, never shown as exact). A span with none of its own shows
  * its nearest located ancestor's, marked inherited.
  */
-import type { LogRecord, Span } from '../model.js';
+import { type LogRecord, type Span, logsBySpan } from '../model.js';
 import { normalizeSpan } from '../normalize/normalizeSpan.js';
 import type { LlmCall } from '../../shared/llm.js';
 import type { SourceLocation } from '../../shared/source.js';
@@ -25,7 +25,7 @@ const GENERIC_NAMES = new Set(['chat', 'completion', 'completions', 'embeddings'
 const ENTITY_SUFFIX = /^(.+)\.(?:workflow|task|agent|tool)$/;
 
 export function resolveSources(spans: Span[], logs: LogRecord[], index: WorkspaceIndex): Map<string, SourceLocation | null> {
-  const sources = new TraceSources(spans, logs, index);
+  const sources = new TraceSources(spans, logsBySpan(logs), index);
   return new Map(spans.map((s) => [s.spanId, sources.get(s)]));
 }
 
@@ -35,19 +35,13 @@ export function resolveSources(spans: Span[], logs: LogRecord[], index: Workspac
  */
 export class TraceSources {
   private readonly byId = new Map<string, Span>();
-  private readonly logsBySpan = new Map<string, LogRecord[]>();
   private readonly own = new Map<string, SourceLocation | null>();
   private readonly texts = new Map<string, TextMatch | null>();
   private readonly nearestMemo = new Map<string, SourceLocation | null>();
 
-  constructor(spans: Span[], logs: LogRecord[], private readonly index: WorkspaceIndex) {
+  /** `logs`: the trace's log records by span (`logsBySpan`). */
+  constructor(spans: Span[], private readonly logs: Map<string, LogRecord[]>, private readonly index: WorkspaceIndex) {
     for (const s of spans) if (!this.byId.has(s.spanId)) this.byId.set(s.spanId, s);
-    for (const l of logs) {
-      if (!l.spanId) continue;
-      const list = this.logsBySpan.get(l.spanId);
-      if (list) list.push(l);
-      else this.logsBySpan.set(l.spanId, [l]);
-    }
   }
 
   /** The span's location, its own or its nearest located ancestor's. `llm`: the span's normalized call, when the caller has it. */
@@ -86,7 +80,7 @@ export class TraceSources {
   private ownOf(span: Span, llm?: LlmCall | null): SourceLocation | null {
     let loc = this.own.get(span.spanId);
     if (loc === undefined) {
-      const call = llm !== undefined ? llm : () => normalizeSpan(span, this.logsBySpan.get(span.spanId) ?? []).llm;
+      const call = llm !== undefined ? llm : () => normalizeSpan(span, this.logs.get(span.spanId) ?? []).llm;
       this.own.set(span.spanId, (loc = resolveOwn(span, call, this.index, this.texts)));
     }
     return loc;
@@ -136,20 +130,21 @@ export interface UnplacedName {
 }
 
 /**
- * For each span without a location: the names it carries, or else its nearest ancestor's, so
- * that an editor can try its own symbol providers (languages this index does not read).
+ * For each of `spanIds` (spans the caller could not place): the names it carries, or else its
+ * nearest ancestor's, so that an editor can try its own symbol providers (languages this index
+ * does not read).
  */
-export function unplacedNames(spans: Span[], sources: Map<string, SourceLocation | null>): Map<string, UnplacedName[]> {
+export function unplacedNames(spans: Span[], spanIds: Iterable<string>): Map<string, UnplacedName[]> {
   const byId = new Map(spans.map((s) => [s.spanId, s]));
   const out = new Map<string, UnplacedName[]>();
-  for (const span of spans) {
-    if (sources.get(span.spanId)) continue;
+  for (const id of spanIds) {
+    const span = byId.get(id);
     const seen = new Set<string>();
     for (let at: Span | undefined = span; at && !seen.has(at.spanId); at = byId.get(at.parentSpanId)) {
       seen.add(at.spanId);
       const names = symbolNames(at);
       if (names.length) {
-        out.set(span.spanId, names.map((n) => ({ ...n, inherited: at !== span })));
+        out.set(id, names.map((n) => ({ ...n, inherited: at !== span })));
         break;
       }
     }

@@ -198,9 +198,9 @@ export class StoreClient {
   }
 
   /** Tells the worker's index of a workspace that these files changed, were created or deleted. */
-  /** For the spans of a trace the workspace index could not place: names to look up in the editor's symbol providers. */
-  unplacedNames(traceId: string, workspaceRoot: string): Promise<Record<string, UnplacedName[]>> {
-    return this.request({ op: 'unplacedNames', traceId, workspaceRoot });
+  /** For spans of a trace `traceSources` could not place: names to look up in the editor's symbol providers. */
+  unplacedNames(traceId: string, spanIds: string[]): Promise<Record<string, UnplacedName[]>> {
+    return this.request({ op: 'unplacedNames', traceId, spanIds });
   }
 
   workspaceChanged(workspaceRoot: string, files: string[]): Promise<void> {

@@ -45,7 +45,7 @@ export type StoreRequest =
   | { id: number; op: 'traceSources'; traceId: string; workspaceRoot: string }
   /** Files of a workspace changed (or were created or deleted): re-index them if that workspace is indexed. */
   | { id: number; op: 'workspaceChanged'; workspaceRoot: string; files: string[] }
-  | { id: number; op: 'unplacedNames'; traceId: string; workspaceRoot: string }
+  | { id: number; op: 'unplacedNames'; traceId: string; spanIds: string[] }
   | { id: number; op: 'call'; method: StoreMethod; args: unknown[] }
   | { id: number; op: 'close' };
 

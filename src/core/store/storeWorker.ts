@@ -86,11 +86,8 @@ async function handle(store: SpanStore, workspaces: Workspaces, req: StoreReques
     }
     case 'workspaceChanged':
       return workspaces.changed(req.workspaceRoot, req.files);
-    case 'unplacedNames': {
-      const index = await workspaces.index(req.workspaceRoot);
-      const spans = store.getTrace(req.traceId);
-      return Object.fromEntries(unplacedNames(spans, resolveSources(spans, store.logsForTrace(req.traceId), index)));
-    }
+    case 'unplacedNames':
+      return Object.fromEntries(unplacedNames(store.getTrace(req.traceId), req.spanIds));
     case 'call': {
       const method = store[req.method] as (...args: unknown[]) => unknown;
       return method.apply(store, req.args);

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { LlmCall, SpanCategory, ToolExecution } from '../../shared/llm.js';
 import type { SourceLocation } from '../../shared/source.js';
-import { type Attributes, type LogRecord, type Span, type StatusCode, durationMs } from '../model.js';
+import { type Attributes, type LogRecord, type Span, type StatusCode, durationMs, logsBySpan } from '../model.js';
 import { normalizeSpan } from '../normalize/normalizeSpan.js';
 import type { Price } from '../normalize/prices.js';
 import { serviceOf } from '../store/rows.js';
@@ -71,10 +71,9 @@ export function shownSpan(s: Span, logs: LogRecord[], prices?: Record<string, Pr
 export function* showTraceJson(store: SpanStore, traceId: string, prices?: Record<string, Price>, workspace?: WorkspaceIndex): Generator<string> {
   const spans = store.getTrace(traceId);
   if (spans.length === 0) throw new StoreError(`no trace ${traceId} in this database; "spanlens show --json" lists the trace ids it has`);
-  const allLogs = store.logsForTrace(traceId);
-  const logs = logsBySpan(allLogs);
+  const logs = logsBySpan(store.logsForTrace(traceId));
   // An empty workspace places nothing: skip the resolver, every source is null.
-  const sources = workspace && workspace.fileCount > 0 ? new TraceSources(spans, allLogs, workspace) : null;
+  const sources = workspace && workspace.fileCount > 0 ? new TraceSources(spans, logs, workspace) : null;
   const relatives = new Map<string, string>();
   yield `{\n  "traceId": ${JSON.stringify(traceId)},\n  "spans": [`;
   for (let i = 0; i < spans.length; i++) {
@@ -86,14 +85,4 @@ export function* showTraceJson(store: SpanStore, traceId: string, prices?: Recor
     yield (i === 0 ? '\n    ' : ',\n    ') + JSON.stringify(shown, null, 2).replaceAll('\n', '\n    ');
   }
   yield '\n  ]\n}';
-}
-
-function logsBySpan(logs: LogRecord[]): Map<string, LogRecord[]> {
-  const bySpan = new Map<string, LogRecord[]>();
-  for (const log of logs) {
-    const list = bySpan.get(log.spanId) ?? [];
-    list.push(log);
-    bySpan.set(log.spanId, list);
-  }
-  return bySpan;
 }

@@ -3,7 +3,7 @@
  * content is read) and one span's detail (with content), and both for the exported HTML file.
  */
 import type { AttrValue, Attributes, LogRecord, Span } from '../model.js';
-import { durationMs } from '../model.js';
+import { durationMs, logsBySpan } from '../model.js';
 import { normalizeSpan } from '../normalize/normalizeSpan.js';
 import type { Price } from '../normalize/prices.js';
 import { serviceOf } from '../store/rows.js';
@@ -71,11 +71,10 @@ export function spanDetail(span: Span, logs: LogRecord[], prices?: Record<string
 /** A trace with every span's detail, for a page that has no host to ask. */
 export function traceBundle(traceId: string, spans: Span[], logs: LogRecord[], prices?: Record<string, Price>): TraceBundle {
   const view = traceView(traceId, spans, prices);
-  const logsBySpan = new Map<string, LogRecord[]>();
-  for (const l of logs) logsBySpan.set(l.spanId, [...(logsBySpan.get(l.spanId) ?? []), l]);
+  const bySpan = logsBySpan(logs);
   const details: Record<string, SpanDetail> = {};
   const wanted = new Set(view.spans.map((s) => s.id));
-  for (const s of spans) if (wanted.has(s.spanId) && !details[s.spanId]) details[s.spanId] = spanDetail(s, logsBySpan.get(s.spanId) ?? [], prices);
+  for (const s of spans) if (wanted.has(s.spanId) && !details[s.spanId]) details[s.spanId] = spanDetail(s, bySpan.get(s.spanId) ?? [], prices);
   return { view, details };
 }
 
