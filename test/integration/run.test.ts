@@ -9,8 +9,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { LlmCall } from '../../src/shared/llm';
 import { CLI } from '../helpers/cli';
-import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fakeOpenAI';
+import { FAKE, startFakeOpenAI, type FakeOpenAI } from '../helpers/fakeOpenAI';
 
 const APPS = path.resolve(__dirname, '../fixtures/run-apps');
 
@@ -19,7 +20,9 @@ interface ShownSpan {
   name: string;
   attributes: Record<string, unknown>;
   kind: string;
-  llm?: { ttftMs: number | null };
+  status: string;
+  durationMs: number;
+  llm?: LlmCall;
   source: { path: string; line: number; method: string } | null;
 }
 
@@ -87,22 +90,56 @@ function assertCallSite(span: ShownSpan, file: string, line: number): void {
 const llmSpans = (spans: ShownSpan[]): ShownSpan[] => spans.filter((s) => s.kind === 'llm');
 
 describe('spanlens run', { timeout: 120_000 }, () => {
-  it('traces a CommonJS program: each LLM span has the file and line of its create() call', async () => {
+  it('traces a CommonJS program: each call has the file and line of its create(), streams their first token and usage, failures their error', async () => {
     const ran = await runApp('cjs', ['node', 'app.cjs'], 'cjs');
     assert.equal(ran.code, 0, ran.stderr);
-    assert.match(ran.stdout, /Paris is the capital of France\. \| Paris is the capital of France\./);
+    assert.match(ran.stdout, /Paris is the capital of France\. \| Paris is the capital of France\. \| 4 dimensions \| 429,429/);
     const file = path.join(APPS, 'cjs/app.cjs');
-    const spans = llmSpans(spansOf(ran, path.join(APPS, 'cjs')));
-    assert.equal(spans.length, 2);
-    const byLine = new Map(spans.map((s) => [s.attributes['code.line.number'], s]));
-    assertCallSite(byLine.get(markerLine(file, 'plain'))!, file, markerLine(file, 'plain'));
-    const stream = byLine.get(markerLine(file, 'stream'))!;
-    assertCallSite(stream, file, markerLine(file, 'stream'));
-    // OpenLLMetry's OpenAI instrumentation (0.27) records no first-token time: the store has none to show.
-    assert.equal(stream.llm?.ttftMs, null);
+    const calls = spansOf(ran, path.join(APPS, 'cjs')).filter((s) => s.llm);
+    const at = (name: string): ShownSpan => {
+      const line = markerLine(file, name);
+      const found = calls.filter((s) => s.attributes['code.line.number'] === line);
+      assert.equal(found.length, 1, `one span for call:${name} (line ${line}); spans at ${calls.map((s) => s.attributes['code.line.number']).join(', ')}`);
+      assertCallSite(found[0]!, file, line);
+      return found[0]!;
+    };
+    assert.equal(calls.length, 6);
+
+    const plain = at('plain');
+    assert.equal(plain.llm?.ttftMs, null);
+    assert.equal(plain.status, 'unset');
+
+    const stream = at('stream');
+    // The fake server sends its first chunk after FAKE.firstChunkDelayMs, the rest soon after.
+    assert.ok(stream.llm!.ttftMs! >= FAKE.firstChunkDelayMs - 5, `ttft ${stream.llm?.ttftMs}`);
+    assert.ok(stream.llm!.ttftMs! < stream.durationMs, `ttft ${stream.llm?.ttftMs} within ${stream.durationMs} ms`);
+    assert.equal(stream.llm?.usage.inputTokens, FAKE.answerUsage.prompt_tokens);
+    assert.equal(stream.llm?.usage.outputTokens, FAKE.answerUsage.completion_tokens);
+    assert.equal(stream.llm?.output[0]?.content, FAKE.answer);
+
+    const embedding = at('embedding');
+    assert.equal(embedding.kind, 'embedding');
+    assert.equal(embedding.llm?.requestModel, 'text-embedding-3-small');
+    assert.equal(embedding.llm?.usage.inputTokens, FAKE.embeddingTokensPerInput);
+    assert.equal(embedding.attributes['gen_ai.embeddings.dimension.count'], FAKE.embeddingDimensions);
+    assert.equal(embedding.llm?.input[0]?.content, 'Paris');
+
+    for (const name of ['fail', 'failStream']) {
+      const failed = at(name);
+      assert.equal(failed.status, 'error', `status of call:${name}`);
+      assert.match(failed.llm?.error ?? '', /429|Rate limit reached/, `error of call:${name}`);
+      assert.equal(failed.attributes['error.type'], String(FAKE.failStatus));
+    }
+
+    // Read only up to its first chunk: the span still ends, and is exported.
+    const early = at('early');
+    assert.equal(early.status, 'unset');
+    assert.ok(early.llm!.ttftMs! >= FAKE.firstChunkDelayMs - 5);
+
     assert.match(ran.stderr, /spanlens: run summary/);
-    assert.match(ran.stderr, /LLM calls\s+2/);
-    assert.match(ran.stderr, /slowest call\s+chat gpt-4o-mini \d+ ms at app\.cjs:\d+/);
+    assert.match(ran.stderr, /LLM calls\s+6/);
+    assert.match(ran.stderr, /errors\s+2/);
+    assert.match(ran.stderr, /slowest call\s+\S.* \d+ ms at app\.cjs:\d+/);
   });
 
   it('traces an ES module program (import OpenAI from "openai")', async () => {

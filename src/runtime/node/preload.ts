@@ -13,7 +13,7 @@ import { registerInstrumentations, type Instrumentation } from '@opentelemetry/i
 import { defaultResource, detectResources, envDetector } from '@opentelemetry/resources';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { AnthropicInstrumentation } from '@traceloop/instrumentation-anthropic';
-import { OpenAIInstrumentation } from '@traceloop/instrumentation-openai';
+import { SpanlensOpenAIInstrumentation } from './openaiGaps';
 import IitmHook from 'import-in-the-middle';
 import { pathToFileURL } from 'node:url';
 import { Hook as RitmHook } from 'require-in-the-middle';
@@ -62,7 +62,7 @@ function start(): void {
     onApi(exports as ApiExports);
   });
 
-  const instrumentations: Instrumentation[] = [new OpenAIInstrumentation(), new AnthropicInstrumentation()];
+  const instrumentations: Instrumentation[] = [new SpanlensOpenAIInstrumentation(), new AnthropicInstrumentation()];
   registerInstrumentations({ instrumentations, tracerProvider: switcher });
 
   installExitFlush(() => switcher.forceFlush());
