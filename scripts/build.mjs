@@ -83,6 +83,8 @@ function runtimeNodeConfigs() {
   const esmRequire = "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url);";
   return [
     { ...base, entryPoints: ['src/runtime/node/preload.ts'], outfile: 'dist/runtime/node/preload.cjs' },
+    // Loaded by the preload against the program's own @langchain/core (src/runtime/node/langChainHook.ts).
+    { ...base, entryPoints: ['src/runtime/node/langchain.ts'], outfile: 'dist/runtime/node/langchain.cjs', external: ['@langchain/core', '@langchain/core/*'] },
     { ...base, entryPoints: ['src/runtime/node/register.ts'], outfile: 'dist/runtime/node/register.mjs', format: 'esm', banner: { js: esmRequire } },
     {
       ...base,

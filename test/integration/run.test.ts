@@ -17,6 +17,7 @@ const APPS = path.resolve(__dirname, '../fixtures/run-apps');
 
 interface ShownSpan {
   spanId: string;
+  parentSpanId: string | null;
   name: string;
   attributes: Record<string, unknown>;
   kind: string;
@@ -169,6 +170,41 @@ describe('spanlens run', { timeout: 120_000 }, () => {
     const spans = llmSpans(spansOf(ran, path.join(APPS, 'ts')));
     assert.equal(spans.length, 1);
     assertCallSite(spans[0]!, file, markerLine(file, 'plain'));
+  });
+
+  it('traces LangChain (CommonJS) through the program\'s own @langchain/core: one tree per chain, every span on the invoke line', async () => {
+    const ran = await runApp('langchain', ['node', 'app.cjs'], 'langchain-cjs');
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /Paris is the capital of France\./);
+    const file = path.join(APPS, 'langchain/app.cjs');
+    const spans = spansOf(ran, path.join(APPS, 'langchain'));
+    const byName = (name: string): ShownSpan[] => spans.filter((s) => s.name === name);
+    const [sequence] = byName('workflow RunnableSequence');
+    const [prompt] = byName('workflow prompt');
+    assert.ok(sequence && prompt, `spans: ${spans.map((s) => s.name).join(', ')}`);
+    assert.equal(sequence.parentSpanId, null);
+    assert.equal(prompt.parentSpanId, sequence.spanId);
+    const chats = byName('chat gpt-4o-mini');
+    // LangChain's model run, under the chain, and the openai SDK's own call (its own trace:
+    // LangChain does not run the SDK inside its run's span).
+    assert.equal(chats.length, 2);
+    const modelRun = chats.find((s) => s.parentSpanId === sequence.spanId);
+    assert.ok(modelRun, 'the model run is a child of the chain');
+    assert.equal(modelRun.llm?.output[0]?.content, FAKE.answer);
+    assert.deepEqual(modelRun.llm?.input.map((m) => m.content), ['Capital of France?']);
+    assert.equal(modelRun.llm?.system, 'Answer in one sentence.');
+    const line = markerLine(file, 'chain');
+    for (const s of spans) assertCallSite(s, file, line);
+  });
+
+  it('traces LangChain imported as ES modules, on the invoke line', async () => {
+    const ran = await runApp('langchain', ['node', 'app.mjs'], 'langchain-esm');
+    assert.equal(ran.code, 0, ran.stderr);
+    const file = path.join(APPS, 'langchain/app.mjs');
+    const spans = spansOf(ran, path.join(APPS, 'langchain'));
+    // LangChain's model run (patched in the ES module copy of @langchain/core) and the SDK's call.
+    assert.deepEqual(spans.map((s) => `${s.kind} ${s.name}`), ['llm chat gpt-4o-mini', 'llm chat gpt-4o-mini'], `spans: ${spans.map((s) => s.name).join(', ')}`);
+    for (const s of spans) assertCallSite(s, file, markerLine(file, 'invoke'));
   });
 
   it('adds to a program\'s own tracer provider: every span exported once, with call sites', async () => {

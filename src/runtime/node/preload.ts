@@ -15,10 +15,12 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { AnthropicInstrumentation } from '@traceloop/instrumentation-anthropic';
 import { SpanlensOpenAIInstrumentation } from './openaiGaps';
 import IitmHook from 'import-in-the-middle';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Hook as RitmHook } from 'require-in-the-middle';
 import { exportUnsentAtExit, RunSpanProcessor } from './exportProcessor';
 import { installExitFlush } from './flush';
+import { hookLangChain } from './langChainHook';
 import { StackCaptureProcessor, recordCallSite } from './stackCapture';
 import { patchApi, SwitchProvider, type ApiExports } from './switchProvider';
 
@@ -37,7 +39,8 @@ function start(): void {
   // Node then keeps the source maps of modules it loads (TypeScript through tsx), for call sites.
   process.setSourceMapsEnabled(true);
 
-  const skipFiles = new Set([__filename, pathToFileURL(__filename).href]);
+  const langChainBundle = path.join(__dirname, 'langchain.cjs');
+  const skipFiles = new Set([__filename, pathToFileURL(__filename).href, langChainBundle, pathToFileURL(langChainBundle).href]);
   const exporting = new RunSpanProcessor(new OTLPTraceExporter(), Number(process.env.OTEL_BSP_SCHEDULE_DELAY) || 200);
   const own = new NodeTracerProvider({
     resource: defaultResource().merge(detectResources({ detectors: [envDetector] })),
@@ -64,6 +67,7 @@ function start(): void {
 
   const instrumentations: Instrumentation[] = [new SpanlensOpenAIInstrumentation(), new AnthropicInstrumentation()];
   registerInstrumentations({ instrumentations, tracerProvider: switcher });
+  hookLangChain(langChainBundle, switcher, skipFiles, (m) => process.stderr.write(`[spanlens] ${m}\n`));
 
   installExitFlush(() => switcher.forceFlush());
   exportUnsentAtExit(exporting);

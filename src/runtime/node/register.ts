@@ -6,9 +6,6 @@
  */
 import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { ESM_INCLUDE } from './hookedModules';
 
-// Only the modules something is patched in are wrapped: wrapping every module costs start-up
-// time and can break modules with unusual exports.
-const include = ['openai', '@anthropic-ai/sdk', '@opentelemetry/api'];
-
-register('./iitmHook.mjs', pathToFileURL(__filename), { data: { include } });
+register('./iitmHook.mjs', pathToFileURL(__filename), { data: { include: ESM_INCLUDE } });
