@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { createProfile, freePort, installExtensions, removeProfile, startCodeServer, type CodeServer, type Profile } from '../../../scripts/e2e/codeServer';
 import { ensureCodeServer, isCodeServerInstalled, repoRoot } from '../../../scripts/e2e/codeServerCache';
 import { buildHostSuite } from '../../../scripts/e2e/hostSuite';
-import { REPORT_PATH_ENV } from '../host-suite/report';
+import { REPO_ENV, REPORT_PATH_ENV } from '../host-suite/report';
 import { openWorkbench, type Workbench } from './workbench';
 
 export const productVsix = path.join(repoRoot, 'dist', 'spanlens.vsix');
@@ -79,7 +79,7 @@ export async function startSession(options: SessionOptions = {}): Promise<E2eSes
   try {
     const hostSuite = options.hostSuite ? await buildHostSuite({ outDir: path.join(profile.root, 'host-suite') }) : undefined;
     await installExtensions(paths, profile, hostSuite ? [productVsix, hostSuite.vsix] : [productVsix]);
-    server = await startCodeServer({ paths, profile, workspace, env: hostSuite ? { [REPORT_PATH_ENV]: reportPath } : {} });
+    server = await startCodeServer({ paths, profile, workspace, env: hostSuite ? { [REPORT_PATH_ENV]: reportPath, [REPO_ENV]: repoRoot } : {} });
     // The extension host starts when a window connects, so the browser is what starts the product.
     const workbench = await openWorkbench(server.url);
     return makeSession(server, workbench, profile, { httpPort, grpcPort, workspace, reportPath });

@@ -23,6 +23,8 @@ export interface HostSuiteReport {
 
 /** Environment variable that asks the companion extension to run the suite and write its report to that path. */
 export const REPORT_PATH_ENV = 'SPANLENS_E2E_REPORT';
+/** The repository checkout, for suites whose programs use its node_modules (the workspace copy has none). */
+export const REPO_ENV = 'SPANLENS_E2E_REPO';
 
 /** Written next to the report as soon as the suite starts, so a missing companion fails fast. */
 export const startedMarker = (reportPath: string): string => `${reportPath}.started`;

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'mocha';
 import * as vscode from 'vscode';
+import { REPO_ENV } from '../report';
 import { receiverPort, waitFor, waitForActivation } from '../support/spanlens';
 
 /** What the run commands resolve to (src/vscode/runCommands.ts). */
@@ -112,5 +113,51 @@ describe('Run and trace', () => {
     const written = JSON.parse(readFileSync(out, 'utf8')) as Record<string, string | undefined>;
     assert.equal(written.OTEL_EXPORTER_OTLP_ENDPOINT, env.OTEL_EXPORTER_OTLP_ENDPOINT);
     assert.equal(written.KEPT, 'yes');
+  });
+  it('traces a program debugged with F5 ("spanlens": true): its OpenAI call gets a CodeLens on its line', async function () {
+    this.timeout(90_000);
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const repo = process.env[REPO_ENV];
+    assert.ok(repo, `${REPO_ENV} is not set: the session passes the checkout for its node_modules`);
+    const dir = path.join(workspaceRoot(), 'run-e2e');
+    const program = path.join(dir, 'debugged.cjs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(program, [
+      "const path = require('node:path');",
+      "const { pathToFileURL } = require('node:url');",
+      `const OpenAI = require(${JSON.stringify(path.join(repo, 'node_modules', 'openai'))});`,
+      'async function main() {',
+      `  const { startStandIn } = await import(pathToFileURL(${JSON.stringify(path.join(workspaceRoot(), 'node-openai', 'standIn.mjs'))}).href);`,
+      '  const standIn = await startStandIn();',
+      "  const client = new OpenAI({ apiKey: 'stand-in', baseURL: standIn.baseURL, maxRetries: 0 });",
+      "  const answer = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello from F5' }] }); // F5 call",
+      '  console.log(answer.choices[0].message.content);',
+      '  await standIn.close();',
+      '}',
+      'main();',
+    ].join('\n'));
+    const ended = new Promise<void>((resolve) => {
+      const sub = vscode.debug.onDidTerminateDebugSession(() => {
+        sub.dispose();
+        resolve();
+      });
+    });
+    const started = await vscode.debug.startDebugging(folder, {
+      type: 'node', request: 'launch', name: 'spanlens e2e F5 call', program, spanlens: true, console: 'internalConsole',
+    });
+    assert.equal(started, true, 'the debug session did not start');
+    await ended;
+
+    const uri = vscode.Uri.file(program);
+    await vscode.window.showTextDocument(uri);
+    const callLine = lineOf(program, '// F5 call');
+    let lines: number[] = [];
+    await waitFor('a CodeLens on the debugged program\'s call line', async () => {
+      const all = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ?? [];
+      lines = all.filter((l) => l.command?.command === 'spanlens.openCallSite').map((l) => l.range.start.line + 1);
+      return lines.includes(callLine);
+    }, 30_000);
+    assert.deepEqual(lines, [callLine]);
   });
 });
