@@ -1,24 +1,14 @@
 /**
  * A CodeLens above each line of code that made LLM calls: the latest call's summary, how many
  * calls the latest run made there, and how sure the location is when it is not exact. Clicking
- * it opens the call in the timeline and reveals it in the Runs & Traces view.
+ * it opens the call in the timeline and reveals it in the Runs & Traces view. The title (one
+ * line, bounded, `$(icon)` escaped) comes from src/core/views/editorText.ts.
  */
 import * as vscode from 'vscode';
 import type { CallSite } from '../core/source/callSites.js';
-import { confidenceLabel } from '../shared/source.js';
+import { lensTitle } from '../core/views/editorText.js';
 import type { CallSiteService } from './callSiteService.js';
 import { EDITOR_SECTION, editorConfig } from './config.js';
-
-/** `gpt-4o-mini · 1.2 s · 43 tok · $0.0004 · 3 calls in last run · likely` */
-export function lensTitle(site: CallSite): string {
-  const parts = [site.latest.summary];
-  if (site.latest.error) parts.push('error');
-  const n = site.latestRun.length;
-  parts.push(`${n} call${n === 1 ? '' : 's'} in last run`);
-  const sure = confidenceLabel(site.latest.location.confidence);
-  if (sure !== 'exact') parts.push(sure);
-  return parts.join(' · ');
-}
 
 class SiteLens extends vscode.CodeLens {
   constructor(

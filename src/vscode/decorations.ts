@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { CallSite } from '../core/source/callSites.js';
-import { inlineText, responseFirstLine } from '../core/views/callText.js';
+import { decorationText } from '../core/views/editorText.js';
 import type { CallSiteService } from './callSiteService.js';
 import { EDITOR_SECTION, editorConfig } from './config.js';
 
@@ -75,14 +75,9 @@ export class CallSiteDecorations implements vscode.Disposable {
     }
   }
 
-  /** `✓ The 7:00 to Stone Town.` or `✗ rate limited`, one safe line. */
+  /** `✓ The 7:00 to Stone Town.` or `✗ rate limited`, one safe line (editorText.ts). */
   private async text(site: CallSite): Promise<{ text: string; error: boolean }> {
-    const detail = await this.sites.detail(site.latest.traceId, site.latest.spanId).catch(() => undefined);
-    const llm = detail?.llm;
-    const message = llm?.error ?? (detail?.status.code === 'error' ? detail.status.message : null);
-    if (site.latest.error || message) return { text: inlineText(`\u2717 ${message || 'error'}`), error: true };
-    const first = llm ? responseFirstLine(llm) : '';
-    return { text: inlineText(`\u2713 ${first}`), error: false };
+    return decorationText(site, await this.sites.detail(site.latest.traceId, site.latest.spanId).catch(() => undefined));
   }
 
   dispose(): void {

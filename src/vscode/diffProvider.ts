@@ -1,11 +1,12 @@
 /**
- * Read-only documents of single LLM calls (`spanlens:/call/<traceId>/<spanId>.md`), rendered by
+ * Read-only documents of single LLM calls (`spanlens:/call/<traceId>/<spanId>.txt`), rendered by
  * `callText`, so that two calls of the same line of code open side by side in the diff editor.
+ * Plain text on purpose: as Markdown, a `[x](command:…)` link in a prompt would become a document
+ * link that a Ctrl+click runs; the plain text editor links only http(s) and file URLs.
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { callText } from '../core/views/callText.js';
-import { formatDuration } from '../shared/format.js';
+import { callDocumentText } from '../core/views/editorText.js';
 import type { CallSiteService } from './callSiteService.js';
 import { userMessage } from './errors.js';
 
@@ -17,12 +18,12 @@ export interface CallRef {
 }
 
 export function callUri(call: CallRef): vscode.Uri {
-  return vscode.Uri.from({ scheme: CALL_SCHEME, path: `/call/${call.traceId}/${call.spanId}.md` });
+  return vscode.Uri.from({ scheme: CALL_SCHEME, path: `/call/${call.traceId}/${call.spanId}.txt` });
 }
 
 /** The call a `spanlens:` URI names, if it names one. */
 export function callOfUri(uri: vscode.Uri): CallRef | undefined {
-  const m = /^\/call\/([0-9a-zA-Z]+)\/([0-9a-zA-Z]+)\.md$/.exec(uri.path);
+  const m = /^\/call\/([0-9a-zA-Z]+)\/([0-9a-zA-Z]+)\.txt$/.exec(uri.path);
   return m ? { traceId: m[1]!, spanId: m[2]! } : undefined;
 }
 
@@ -33,11 +34,7 @@ export class CallDocumentProvider implements vscode.TextDocumentContentProvider 
     const ref = callOfUri(uri);
     if (!ref) return `Spanlens: ${uri.toString()} names no call.\n`;
     try {
-      const detail = await this.sites.detail(ref.traceId, ref.spanId);
-      const started = new Date(Number(BigInt(detail.startTimeUnixNano) / 1_000_000n)).toISOString();
-      const head = `span ${detail.name} · ${formatDuration(detail.durationMs)} · ${started}\ntrace ${ref.traceId} · span ${ref.spanId}\n\n`;
-      if (!detail.llm) return `${head}This span is not an LLM call.\n`;
-      return `${head}${callText(detail.llm)}`;
+      return callDocumentText(await this.sites.detail(ref.traceId, ref.spanId));
     } catch (err) {
       return `${userMessage(err, `read span ${ref.spanId} of trace ${ref.traceId}`)}\n`;
     }

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { type CallSite, previousCall } from '../core/source/callSites.js';
-import { shortTime } from '../core/views/treeModel.js';
+import { callPickItem } from '../core/views/editorText.js';
 import { confidenceLabel } from '../shared/source.js';
 import { CallSiteService } from './callSiteService.js';
 import { CallSiteLensProvider } from './codeLens.js';
@@ -82,12 +82,7 @@ async function showSpansForLine(sites: CallSiteService, uri?: vscode.Uri, line?:
   if (!site) return info('no LLM call was made from this line in the traces received.');
   type Item = vscode.QuickPickItem & { ref: CallRef };
   const latestRun = new Set(site.latestRun.map((c) => c.spanId));
-  const items: Item[] = site.calls.slice(0, PICK_LIMIT).map((c) => ({
-    label: `${c.error ? '$(error) ' : ''}${c.summary}`,
-    description: `${shortTime(c.startTimeUnixNano)}${latestRun.has(c.spanId) ? ' · last run' : ''}`,
-    detail: `${c.name} · trace ${c.traceId.slice(0, 8)}`,
-    ref: { traceId: c.traceId, spanId: c.spanId },
-  }));
+  const items: Item[] = site.calls.slice(0, PICK_LIMIT).map((c) => ({ ...callPickItem(c, latestRun.has(c.spanId)), ref: { traceId: c.traceId, spanId: c.spanId } }));
   const picked = await vscode.window.showQuickPick(items, { title: `Spanlens: calls from ${vscode.workspace.asRelativePath(site.path)}:${site.line}`, matchOnDetail: true });
   if (!picked) return undefined;
   await openCall(picked.ref);

@@ -41,6 +41,9 @@ export interface SpanNode { readonly kind: 'span'; readonly traceId: string; rea
 interface MoreNode { readonly kind: 'more'; readonly key: string; readonly parent: RunNode | TraceNode | SpanNode; hidden: number }
 export type TreeNode = RunNode | TraceNode | SpanNode | MoreNode;
 
+/** One item on the way to a revealed node, as shown. */
+export interface PathItem { label: string; description: string; tooltip: string }
+
 /** Arguments of `spanlens.openTimeline` (implemented by the timeline). */
 export interface OpenTimelineArgs { traceId: string; spanId?: string }
 
@@ -292,13 +295,14 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     return span ? this.spanNode(traceId, span) : undefined;
   }
 
-  /** Labels from the root down to a node: what a person sees on the way to it. */
-  async pathOf(node: TreeNode): Promise<{ label: string; description: string }[]> {
-    const path: { label: string; description: string }[] = [];
+  /** Labels, descriptions and tooltips (their Markdown) from the root down to a node: what a person sees on the way to it. */
+  async pathOf(node: TreeNode): Promise<PathItem[]> {
+    const path: PathItem[] = [];
     for (let n: TreeNode | undefined = node; n; n = await this.getParent(n)) {
       if (n.kind === 'span') await this.hierarchy(n.traceId); // so getTreeItem sees the children
       const item = this.getTreeItem(n);
-      path.unshift({ label: String(typeof item.label === 'object' ? item.label.label : item.label ?? ''), description: String(item.description ?? '') });
+      const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip ?? '');
+      path.unshift({ label: String(typeof item.label === 'object' ? item.label.label : item.label ?? ''), description: String(item.description ?? ''), tooltip });
     }
     return path;
   }
@@ -416,10 +420,9 @@ export class TraceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
 /** Tooltip Markdown from the tree model (trace text already escaped there): never trusted, no HTML. */
 function markdown(text: string): vscode.MarkdownString {
-  const md = new vscode.MarkdownString(text);
+  const md = new vscode.MarkdownString(text, false);
   md.isTrusted = false;
   md.supportHtml = false;
-  md.supportThemeIcons = false;
   return md;
 }
 
@@ -480,10 +483,10 @@ export class TraceTree implements vscode.Disposable {
   /**
    * Reveals and selects a trace or span without taking focus, when the view is visible (or
    * `show` asks to open it): following the timeline must not switch the side bar away from the
-   * user's view. Resolves to the path of labels and descriptions from the root to the item, or
+   * user's view. Resolves to the path of labels, descriptions and tooltips from the root to the item, or
    * undefined when it is not in the tree (gone or filtered out).
    */
-  async reveal(traceId: string, spanId?: string, options?: { show?: boolean }): Promise<{ label: string; description: string }[] | undefined> {
+  async reveal(traceId: string, spanId?: string, options?: { show?: boolean }): Promise<PathItem[] | undefined> {
     if (typeof traceId !== 'string') return undefined;
     const node = await this.provider.nodeFor(traceId, spanId);
     if (!node) return undefined;

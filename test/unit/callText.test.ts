@@ -80,7 +80,8 @@ describe('escaping helpers', () => {
   });
 
   it('makes one safe line: no newlines, controls or bidi overrides, at most 80 characters', () => {
-    assert.equal(inlineText('a\nb\r\tc\u202eevil\u2066d\u0007'), 'a b c evil d');
+    // Bidi controls are shown, not dropped (src/core/views/safeText.ts).
+    assert.equal(inlineText('a\nb\r\tc\u202eevil\u2066d\u0007'), 'a b c[U+202E]evil[U+2066]d');
     const long = inlineText('x'.repeat(200));
     assert.equal(long.length, 80);
     assert.ok(long.endsWith('…'));

@@ -5,6 +5,7 @@
  */
 import type { RunSummary, TraceSummary } from '../store/spanTables.js';
 import { formatCost, formatDuration } from '../../shared/format.js';
+import { safeLine } from './safeText.js';
 import type { SpanCategory } from '../../shared/llm.js';
 import type { TimelineSpan, TraceView } from '../../shared/traceView.js';
 
@@ -40,11 +41,9 @@ export function filterActive(f: TreeFilter): boolean {
   return f.errorsOnly || f.llmOnly || f.search !== null;
 }
 
-/** One line, no control characters, at most MAX_TEXT characters: for labels and descriptions. */
+/** One line of at most MAX_TEXT characters, escapes removed and invisible characters shown (safeText.ts): for labels and descriptions. */
 export function oneLine(text: string, max = MAX_TEXT): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return safeLine(text, max);
 }
 
 /**

@@ -50,9 +50,28 @@ export function section(title: string, name: string, ...children: Child[]): HTML
   return h('section', { class: `sl-section sl-section-${name}`, attrs: { 'data-section': name } }, h('h3', { class: 'sl-section-title' }, title), ...children);
 }
 
-/** Text in the editor font, kept as written (whitespace and line breaks). */
+/** Past this length, a code block is laid out in pieces of CHUNK_CHARS (see codeBlock). */
+const CHUNKED_ABOVE = 2 * 1024 * 1024;
+const CHUNK_CHARS = 16_384;
+
+/**
+ * Text in the editor font, kept as written (whitespace and line breaks). A text of megabytes (a
+ * 10 MB single line from a trace) goes in blocks of CHUNK_CHARS that the browser lays out only
+ * when on screen (`content-visibility: auto`): laying out megabytes at once hangs the page for
+ * seconds. The blocks stay in the DOM, so find in page and selection still see all of the text.
+ */
 export function codeBlock(text: string): HTMLElement {
-  return h('pre', { class: 'sl-code' }, h('code', null, text));
+  if (text.length <= CHUNKED_ABOVE) return h('pre', { class: 'sl-code' }, h('code', null, text));
+  const code = h('code', { class: 'sl-chunked' });
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(text.length, start + CHUNK_CHARS);
+    // Never between the halves of a surrogate pair.
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    code.append(h('span', { class: 'sl-chunk' }, text.slice(start, end)));
+    start = end;
+  }
+  return h('pre', { class: 'sl-code' }, code);
 }
 
 /** `{"city":"Paris"}` → indented JSON; null when the text is not JSON (then it is shown as is). */
