@@ -2,14 +2,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import type { TraceSummary } from '../core/store/spanStore.js';
+import { escapeIcons, safeLine } from '../core/views/safeText.js';
 import { userMessage } from './errors.js';
 import type { ReceiverService } from './receiverService.js';
 
 function describe(t: TraceSummary): vscode.QuickPickItem & { traceId: string } {
   const when = new Date(Number(BigInt(t.startTimeUnixNano) / 1_000_000n)).toLocaleString();
   return {
-    label: t.name,
-    description: `${t.service} · ${t.spanCount} spans${t.llmCalls ? ` · ${t.llmCalls} LLM calls` : ''}${t.errorCount ? ` · ${t.errorCount} errors` : ''}`,
+    // Trace text: one bounded line, `$(icon)` shown as written.
+    label: escapeIcons(safeLine(t.name)),
+    description: `${escapeIcons(safeLine(t.service, 80))} · ${t.spanCount} spans${t.llmCalls ? ` · ${t.llmCalls} LLM calls` : ''}${t.errorCount ? ` · ${t.errorCount} errors` : ''}`,
     detail: `${when} · ${t.traceId}`,
     traceId: t.traceId,
   };

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { StoreChange } from '../core/store/spanStore.js';
+import { safeLine } from '../core/views/safeText.js';
 import { webviewHtml } from '../core/views/webviewHtml.js';
 import type { SourceLocation } from '../shared/source.js';
 import { type HostMessage, type WebviewMessage, type WebviewRequest, type WebviewState, isRequest, isWebviewMessage } from '../shared/protocol.js';
@@ -52,7 +53,7 @@ export class TimelinePanel implements vscode.Disposable {
       return false;
     }
     const panel = this.panel ?? this.adopt(vscode.window.createWebviewPanel(TIMELINE_VIEW_TYPE, '', { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, this.options()));
-    panel.title = `Trace: ${view.name || traceId.slice(0, 8)}`;
+    panel.title = `Trace: ${safeLine(view.name, 80) || traceId.slice(0, 8)}`;
     this.traceId = traceId;
     this.post({ method: 'trace', params: { view, selectedSpanId: spanId } });
     panel.reveal(undefined, true);
