@@ -4,7 +4,7 @@
  * never the size of the database. Writes are buffered for at most FLUSH_MS, which bounds what a
  * SIGKILL can lose. A torn or corrupt tail stops the replay there; everything before it counts.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 
 /** What a record holds: raw OTLP bodies (replayed through the decoder) or a store operation. */
@@ -40,10 +40,24 @@ export class Journal {
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private written = 0;
+  /** A write failed: what is buffered or appended from now on is dropped (the store keeps it in memory). */
+  failed = false;
+  private isClosed = false;
 
+  /** Throws when the file cannot be opened for appending (a read-only folder, a missing one). */
   constructor(readonly path: string, private readonly onError: (err: Error) => void) {
     this.fd = openSync(path, 'a');
     this.written = fstatSync(this.fd).size;
+  }
+
+  /** False once the file was deleted (or its folder was) while open: writes would go nowhere. */
+  get linked(): boolean {
+    if (this.isClosed) return false;
+    try {
+      return fstatSync(this.fd).nlink > 0;
+    } catch {
+      return false;
+    }
   }
 
   /** Bytes in the journal, including what is still buffered. */
@@ -52,6 +66,7 @@ export class Journal {
   }
 
   append(kind: RecordKind, payload: Uint8Array): void {
+    if (this.failed) return;
     const header = Buffer.allocUnsafe(HEADER);
     header.writeUInt32LE(payload.length, 0);
     header.writeUInt32LE(crc32(payload), 4);
@@ -70,40 +85,69 @@ export class Journal {
     const data = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
+    if (this.failed) return;
     try {
       let off = 0;
       while (off < data.length) off += writeSync(this.fd, data, off);
       this.written += data.length;
     } catch (err) {
+      // A partial record may be on disk now: replay stops before it, so nothing after it may follow.
+      this.failed = true;
       this.onError(err as Error);
     }
   }
 
+  /** Flushes and closes; closing again does nothing. */
   close(sync = true): void {
+    if (this.isClosed) return;
     this.flush();
+    this.isClosed = true;
     try {
-      if (sync) fsyncSync(this.fd);
+      if (sync && !this.failed) fsyncSync(this.fd);
     } catch {
       // fsync can fail on some file systems; the data is written to the OS already.
     }
-    closeSync(this.fd);
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Closing reports deferred write errors on some file systems; the store already knows.
+    }
   }
 }
 
+/**
+ * How a journal ends: `clean`; `truncated` (the last record is cut short: the process stopped
+ * mid-write); `corrupt` (a whole record whose checksum does not match: the file was damaged).
+ */
+export type JournalTail = 'clean' | 'truncated' | 'corrupt';
+
 /** Reads the records of a journal file up to the first torn or corrupt one. */
-export function readJournal(path: string): { records: JournalRecord[]; validBytes: number; corruptTail: boolean } {
+export function readJournal(path: string): { records: JournalRecord[]; validBytes: number; corruptTail: boolean; tail: JournalTail } {
+  // Only a file: a device in its place (/dev/zero) would be read forever.
+  if (!statSync(path).isFile()) throw new Error(`${path} is not a regular file`);
   const data = readFileSync(path);
   const records: JournalRecord[] = [];
   let off = 0;
-  while (off + HEADER <= data.length) {
+  let tail: JournalTail = 'clean';
+  while (off < data.length) {
+    if (off + HEADER > data.length) {
+      tail = 'truncated';
+      break;
+    }
     const len = data.readUInt32LE(off);
     const crc = data.readUInt32LE(off + 4);
     const kind = data.readUInt8(off + 8) as RecordKind;
-    if (off + HEADER + len > data.length) break;
+    if (off + HEADER + len > data.length) {
+      tail = 'truncated';
+      break;
+    }
     const payload = data.subarray(off + HEADER, off + HEADER + len);
-    if (crc32(payload) !== crc) break;
+    if (crc32(payload) !== crc) {
+      tail = 'corrupt';
+      break;
+    }
     records.push({ kind, payload });
     off += HEADER + len;
   }
-  return { records, validBytes: off, corruptTail: off !== data.length };
+  return { records, validBytes: off, corruptTail: tail !== 'clean', tail };
 }

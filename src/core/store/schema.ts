@@ -52,7 +52,9 @@ CREATE TABLE IF NOT EXISTS traces (
   cost_usd REAL NOT NULL,
   cost_unknown INTEGER NOT NULL,
   run_id TEXT NOT NULL,
-  pinned INTEGER NOT NULL DEFAULT 0
+  pinned INTEGER NOT NULL DEFAULT 0,
+  -- Spans not stored because the trace reached the per-trace limit (added in place: see migrate()).
+  truncated_spans INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS traces_by_start ON traces (start_ns);
 CREATE INDEX IF NOT EXISTS traces_by_run ON traces (run_id, start_ns);
@@ -112,4 +114,4 @@ export const INSERT_LOG = `INSERT INTO logs (trace_id, span_id, time_ns, observe
 
 
 export const TRACE_COLUMNS = `t.trace_id, COALESCE(t.root_name, t.first_name), t.service, t.span_count, t.error_count, t.start_ns, t.end_ns,
-  t.llm_calls, t.input_tokens, t.output_tokens, t.cost_usd, t.cost_unknown, t.run_id, t.pinned`;
+  t.llm_calls, t.input_tokens, t.output_tokens, t.cost_usd, t.cost_unknown, t.run_id, t.pinned, t.truncated_spans`;

@@ -26,6 +26,8 @@ export interface TraceSummary {
   costUsd: number | null;
   runId: string;
   pinned: boolean;
+  /** Spans of this trace not stored because it reached the per-trace limit; absent when none. */
+  truncatedSpans?: number;
 }
 
 export interface RunSummary {
@@ -41,6 +43,8 @@ export interface RunSummary {
 
 export interface TablesOptions {
   quietGapMs?: number;
+  /** Spans stored per trace at most; those past it are counted in traces.truncated_spans. */
+  maxSpansPerTrace?: number;
 }
 
 interface Statements {
@@ -51,6 +55,8 @@ interface Statements {
   trace: Statement;
   log: Statement;
   traceRun: Statement;
+  traceSpans: Statement;
+  truncate: Statement;
   latestRun: Statement;
   upsertRun: Statement;
 }
@@ -177,6 +183,8 @@ export class SpanTables {
       trace: this.db.prepare(UPSERT_TRACE),
       log: this.db.prepare(INSERT_LOG),
       traceRun: this.db.prepare(`SELECT run_id FROM traces WHERE trace_id = ?`),
+      traceSpans: this.db.prepare(`SELECT span_count, truncated_spans FROM traces WHERE trace_id = ?`),
+      truncate: this.db.prepare(`UPDATE traces SET truncated_spans = truncated_spans + ? WHERE trace_id = ?`),
       latestRun: this.db.prepare(`SELECT run_id, start_ns, end_ns FROM runs WHERE run_key = ? AND explicit = 0 ORDER BY end_ns DESC LIMIT 1`),
       upsertRun: this.db.prepare(
         `INSERT INTO runs (run_id, run_key, service, start_ns, end_ns, explicit) VALUES (?,?,?,?,?,?)
@@ -188,18 +196,23 @@ export class SpanTables {
 
   /**
    * Inserts the spans of one body (ignoring a trace and span id seen before), given as their
-   * index rows in the order the body decodes to. Returns the new count and the traces touched.
+   * index rows in the order the body decodes to. Spans past the per-trace limit are counted on
+   * their trace instead. Returns the new count, the traces touched, the spans over the limit and
+   * the traces that reached it with this body.
    */
-  insertRows(rows: IndexRow[], body: TraceBody): { inserted: number; traceIds: string[] } {
-    if (rows.length === 0) return { inserted: 0, traceIds: [] };
-    const { body: insertBody, trace: upsert } = this.statements();
+  insertRows(rows: IndexRow[], body: TraceBody): { inserted: number; traceIds: string[]; truncated: number; newlyTruncated: string[] } {
+    if (rows.length === 0) return { inserted: 0, traceIds: [], truncated: 0, newlyTruncated: [] };
+    const { body: insertBody, trace: upsert, truncate } = this.statements();
     const deltas = new Map<string, TraceDelta>();
     let inserted = 0;
+    let truncated = 0;
+    const newlyTruncated: string[] = [];
+    const over = this.overLimit(rows);
     this.db.run('BEGIN');
     try {
       insertBody.run([ENCODING[body.encoding] + (body.deflated ? DEFLATED : 0), body.body]);
       const bodyId = this.lastRowId();
-      const fresh = this.insertChunks(rows, bodyId);
+      const fresh = this.insertChunks(rows, bodyId, over?.keep);
       for (let i = 0; i < rows.length; i++) {
         if (!fresh[i]) continue;
         const r = rows[i]!;
@@ -233,37 +246,99 @@ export class SpanTables {
         const runId = this.runFor(traceId, d);
         upsert.run([traceId, d.rootName, d.firstName, d.service, d.count, d.errors, d.start, d.end, d.llmCalls, d.inputTokens, d.outputTokens, d.cost, d.costUnknown, runId]);
       }
+      for (const [traceId, { dropped, before }] of over?.dropped ?? []) {
+        if (dropped === 0) continue;
+        truncate.run([dropped, traceId]);
+        truncated += dropped;
+        if (before === 0) newlyTruncated.push(traceId);
+      }
       this.db.run('COMMIT');
     } catch (err) {
       this.db.run('ROLLBACK');
       throw err;
     }
     this.spanCount += inserted;
-    return { inserted, traceIds: [...deltas.keys()] };
+    // A trace whose spans were all over the limit changed too (its count of those).
+    const traceIds = truncated ? [...new Set([...deltas.keys(), ...over!.dropped.keys()])] : [...deltas.keys()];
+    return { inserted, traceIds, truncated, newlyTruncated };
+  }
+
+  /**
+   * Which rows fit under the per-trace limit, or undefined when all do (the common case, which
+   * costs one lookup per trace of the body). Rows past it that are not a retry of a stored span
+   * are counted per trace, with the count the trace had before.
+   */
+  private overLimit(rows: IndexRow[]): { keep: Uint8Array; dropped: Map<string, { dropped: number; before: number }> } | undefined {
+    const limit = this.options.maxSpansPerTrace;
+    if (!limit || limit <= 0) return undefined;
+    const perTrace = new Map<string, number>();
+    for (const r of rows) perTrace.set(r.traceId, (perTrace.get(r.traceId) ?? 0) + 1);
+    const { traceSpans, owner } = this.statements();
+    const room = new Map<string, number>();
+    const truncatedBefore = new Map<string, number>();
+    let anyOver = false;
+    for (const [traceId, incoming] of perTrace) {
+      traceSpans.bind([traceId]);
+      const row = traceSpans.step() ? traceSpans.get() : undefined;
+      traceSpans.reset();
+      const stored = (row?.[0] as number | undefined) ?? 0;
+      room.set(traceId, limit - stored);
+      truncatedBefore.set(traceId, (row?.[1] as number | undefined) ?? 0);
+      if (stored + incoming > limit) anyOver = true;
+    }
+    if (!anyOver) return undefined;
+    const keep = new Uint8Array(rows.length);
+    const dropped = new Map<string, { dropped: number; before: number }>();
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      const left = room.get(r.traceId)!;
+      if (left > 0) {
+        keep[i] = 1;
+        room.set(r.traceId, left - 1);
+        continue;
+      }
+      let entry = dropped.get(r.traceId);
+      if (!entry) dropped.set(r.traceId, (entry = { dropped: 0, before: truncatedBefore.get(r.traceId)! }));
+      // A span stored before (an exporter retry) is not lost: do not count it.
+      owner.bind([r.traceId, r.spanId]);
+      const seen = owner.step();
+      owner.reset();
+      if (!seen) entry.dropped++;
+    }
+    return { keep, dropped };
   }
 
   /**
    * Inserts rows CHUNK at a time (one statement per chunk spares most of sql.js's per-call
    * cost) and says which were new. A chunk that stored fewer rows than it had (a retry sent
-   * spans again) is resolved row by row: a row is new when it points at this body.
+   * spans again) is resolved row by row: a row is new when it points at this body. With `keep`,
+   * only the rows it marks are inserted (each keeps its index in the body).
    */
-  private insertChunks(rows: IndexRow[], bodyId: number): boolean[] {
-    const fresh: boolean[] = new Array(rows.length);
+  private insertChunks(rows: IndexRow[], bodyId: number, keep?: Uint8Array): boolean[] {
+    const fresh: boolean[] = new Array(rows.length).fill(false);
     const values = (r: IndexRow, i: number): SqlValue[] => {
       const call = r.call;
       return [r.traceId, r.spanId, r.parentSpanId, r.name, r.start, r.end, r.status, r.category, call?.model ?? null, call?.inputTokens ?? null, call?.outputTokens ?? null, call?.costUsd ?? null, bodyId, i];
     };
-    for (let at = 0; at < rows.length; at += CHUNK) {
-      const count = Math.min(CHUNK, rows.length - at);
+    let indexes: number[] | undefined;
+    if (keep) {
+      indexes = [];
+      for (let i = 0; i < rows.length; i++) if (keep[i]) indexes.push(i);
+    }
+    const total = indexes ? indexes.length : rows.length;
+    const at = (k: number): number => (indexes ? indexes[k]! : k);
+    for (let start = 0; start < total; start += CHUNK) {
+      const count = Math.min(CHUNK, total - start);
       const params: SqlValue[] = [];
-      for (let i = at; i < at + count; i++) params.push(...values(rows[i]!, i));
+      for (let k = start; k < start + count; k++) params.push(...values(rows[at(k)]!, at(k)));
       this.chunkStatement(count).run(params);
       if (this.db.getRowsModified() === count) {
-        fresh.fill(true, at, at + count);
+        for (let k = start; k < start + count; k++) fresh[at(k)] = true;
         continue;
       }
       const { owner } = this.statements();
-      for (let i = at; i < at + count; i++) {
+      for (let k = start; k < start + count; k++) {
+        const i = at(k);
         owner.bind([rows[i]!.traceId, rows[i]!.spanId]);
         fresh[i] = owner.step() && owner.get()[0] === bodyId && owner.get()[1] === i;
         owner.reset();
@@ -581,6 +656,7 @@ function traceFrom(r: SqlValue[]): TraceSummary {
     costUsd: llmCalls > 0 && costUnknown === 0 && (r[10] as number) > 0 ? Math.round((r[10] as number) * 1e9) / 1e9 : null,
     runId: r[12] as string,
     pinned: r[13] === 1,
+    ...((r[14] as number) > 0 ? { truncatedSpans: r[14] as number } : {}),
   };
 }
 

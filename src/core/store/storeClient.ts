@@ -13,7 +13,7 @@ import type { UnplacedName } from '../source/resolve.js';
 import type { SourceLocation } from '../../shared/source.js';
 import type { SpanDetail, TraceBundle, TraceView } from '../../shared/traceView.js';
 import { indexRows } from './indexRow.js';
-import { type RawBody, StoreError, type StoreChange, type StoreOptions } from './spanStore.js';
+import { type AddSpansResult, DEFAULT_MAX_SPANS_PER_TRACE, type RawBody, type StorageState, StoreError, type StoreChange, type StoreOptions } from './spanStore.js';
 import type { StoreCalls, StoreMethod, StoreReply, StoreRequest, WorkerStoreOptions } from './storeProtocol.js';
 
 /** Raised when more batches wait for the worker than it may queue: the receiver answers 503. */
@@ -53,8 +53,13 @@ export class StoreClient {
   private nextId = 1;
   private batchesInFlight = 0;
   private closed = false;
+  private readonly storageStates = new Emitter<StorageState>();
+  /** Fired when the store starts or stops being able to write its files (see `storage`). */
+  readonly onDidChangeStorage = this.storageStates.event;
   /** Spans in the store, as of the last message from the worker. */
   spanCount = 0;
+  /** Where the data lives: on disk, in memory by design, or in memory only because writes fail. */
+  storage: StorageState = { kind: 'memory' };
 
   private constructor(
     private readonly worker: Worker,
@@ -79,6 +84,7 @@ export class StoreClient {
       const onReady = (m: StoreReply): void => {
         if (m.kind === 'ready') {
           client.spanCount = m.spanCount;
+          client.storage = m.storage;
           worker.off('message', onReady);
           resolve(client);
         } else if (m.kind === 'openFailed') {
@@ -111,6 +117,10 @@ export class StoreClient {
       case 'warning':
         this.options.onWarning?.(m.message);
         break;
+      case 'storage':
+        this.storage = m.state;
+        this.storageStates.fire(m.state);
+        break;
       default:
         break;
     }
@@ -140,15 +150,21 @@ export class StoreClient {
 
   /**
    * Indexes the decoded spans here and stores them with their body there (compressed); resolves
-   * to the new count. The body's memory may be moved to the worker: do not use it after this call.
+   * to the new count once the batch is stored and written to the journal. The body's memory may
+   * be moved to the worker: do not use it after this call.
    */
   async addSpans(spans: Span[], raw?: RawBody): Promise<number> {
+    return (await this.addSpansCounted(spans, raw)).stored;
+  }
+
+  /** addSpans, also saying how many spans were not stored because their trace reached the limit. */
+  async addSpansCounted(spans: Span[], raw?: RawBody): Promise<AddSpansResult> {
     if (!raw) throw new StoreError('StoreClient.addSpans needs the request body the spans were decoded from');
-    if (spans.length === 0) return 0;
+    if (spans.length === 0) return { stored: 0, truncated: 0, maxSpansPerTrace: this.options.maxSpansPerTrace ?? DEFAULT_MAX_SPANS_PER_TRACE };
     if (this.batchesInFlight >= this.maxPendingBatches) throw new StoreBusyError(`${this.batchesInFlight} batches are waiting to be stored`);
     this.batchesInFlight++;
     try {
-      return await this.request<number>({ op: 'addRows', rows: indexRows(spans, this.options.prices), raw }, ownBuffer(raw.body));
+      return await this.request<AddSpansResult>({ op: 'addRows', rows: indexRows(spans, this.options.prices), raw }, ownBuffer(raw.body));
     } finally {
       this.batchesInFlight--;
     }
@@ -160,8 +176,8 @@ export class StoreClient {
     return this.request<number>({ op: 'addLogs', raw });
   }
 
-  /** Changes retention, prices and the run gap, here (prices index spans here) and in the worker. */
-  configure(update: Pick<StoreOptions, 'retention' | 'prices' | 'quietGapMs'>): Promise<void> {
+  /** Changes retention, prices, the run gap and the span limit, here (prices index spans here) and in the worker. */
+  configure(update: Pick<StoreOptions, 'retention' | 'prices' | 'quietGapMs' | 'maxSpansPerTrace'>): Promise<void> {
     Object.assign(this.options, update);
     return this.call('configure', update);
   }
@@ -214,5 +230,6 @@ export class StoreClient {
     this.closed = true;
     await exited;
     this.changes.dispose();
+    this.storageStates.dispose();
   }
 }

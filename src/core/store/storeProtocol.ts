@@ -3,7 +3,7 @@
  * database so that inserts, checkpoints and queries never block the receiver's event loop.
  */
 import type { IndexRow } from './indexRow.js';
-import type { RawBody, SpanStore, StoreChange, StoreOptions } from './spanStore.js';
+import type { RawBody, SpanStore, StorageState, StoreChange, StoreOptions } from './spanStore.js';
 
 /** SpanStore methods a client may call in the worker, by name. */
 export type StoreCalls = Pick<
@@ -50,9 +50,11 @@ export type StoreRequest =
   | { id: number; op: 'close' };
 
 export type StoreReply =
-  | { kind: 'ready'; spanCount: number }
+  | { kind: 'ready'; spanCount: number; storage: StorageState }
   | { kind: 'openFailed'; error: { name: string; message: string } }
   | { kind: 'result'; id: number; value: unknown; spanCount: number }
   | { kind: 'error'; id: number; error: { name: string; message: string } }
   | { kind: 'change'; change: StoreChange; spanCount: number }
-  | { kind: 'warning'; message: string };
+  | { kind: 'warning'; message: string }
+  /** The store started or stopped being able to write its files. */
+  | { kind: 'storage'; state: StorageState };

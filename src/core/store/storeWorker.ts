@@ -22,14 +22,45 @@ async function main(): Promise<void> {
     return;
   }
   store.onDidChange((change) => post({ kind: 'change', change, spanCount: store.spanCount }));
+  store.onDidChangeStorage((state) => post({ kind: 'storage', state }));
   const workspaces = new Workspaces();
+  const acks = new DurableAcks(store);
   port.on('message', (req: StoreRequest) => {
     void handle(store, workspaces, req).then(
-      (value) => post({ kind: 'result', id: req.id, value, spanCount: store.spanCount }),
+      (value) => {
+        acks.post({ kind: 'result', id: req.id, value, spanCount: store.spanCount });
+        // The port closes right after: answer now, after every batch before it.
+        if (req.op === 'close') acks.release();
+      },
       (err) => post({ kind: 'error', id: req.id, error: errorOf(err) }),
     );
   });
-  post({ kind: 'ready', spanCount: store.spanCount });
+  post({ kind: 'ready', spanCount: store.spanCount, storage: store.storage });
+}
+
+/**
+ * Results wait for the journal: a batch is acknowledged (and the exporter drops it) only once
+ * its record is written to the file, so a reloaded or killed window loses no acknowledged
+ * batch. One write per turn of the event loop covers every batch stored in it.
+ */
+class DurableAcks {
+  private readonly waiting: StoreReply[] = [];
+
+  constructor(private readonly store: SpanStore) {}
+
+  post(reply: StoreReply): void {
+    if (this.waiting.push(reply) === 1) setImmediate(() => this.release());
+  }
+
+  release(): void {
+    if (this.waiting.length === 0) return;
+    try {
+      this.store.flush();
+    } catch {
+      // The store is closed: it flushed when it closed.
+    }
+    for (const reply of this.waiting.splice(0)) post(reply);
+  }
 }
 
 /** Workspace indexes by root: built once, on the first request, and kept up to date by 'workspaceChanged'. */
