@@ -1,6 +1,7 @@
 /**
  * The headless `spanlens` command, on the same core as the extension:
  *   spanlens serve [--host 127.0.0.1] [--http-port 4318] [--grpc-port 4317] [--db FILE] [--max-body-bytes N]
+ *                  [--token SECRET] [--allowed-origin ORIGIN]...
  *   spanlens show [TRACE_ID] [--db FILE] --json [--workspace DIR]
  *   spanlens import FILE... [--db FILE]
  *   spanlens export TRACE_ID [--db FILE] (--out FILE.json | --html FILE.html)
@@ -15,6 +16,7 @@ import { WorkspaceIndex } from './core/source/workspaceIndex.js';
 import { readWebviewAssets, traceHtml } from './core/views/htmlExport.js';
 import { traceBundle } from './core/views/traceView.js';
 import { DEFAULT_RETENTION, SpanStore, StoreError } from './core/store/spanStore.js';
+import { ReceiverAccessError, accessPolicy, normalizeOrigin } from './receiver/access.js';
 import type { Logger } from './receiver/sink.js';
 // The receiver (gRPC and HTTP servers) and the store worker load only for `serve`: the other
 // commands start faster without them.
@@ -24,11 +26,15 @@ const DEFAULT_DB = 'spanlens.db';
 
 const USAGE = `Usage:
   spanlens serve [--host 127.0.0.1] [--http-port 4318] [--grpc-port 4317] [--db FILE] [--max-body-bytes N] [--max-traces 5000] [--max-mb 512]
+                 [--token SECRET] [--allowed-origin ORIGIN]...
   spanlens show [TRACE_ID] [--db FILE] --json [--workspace DIR]
   spanlens import FILE... [--db FILE]
   spanlens export TRACE_ID [--db FILE] (--out FILE | --html FILE)
   spanlens run [--db FILE] [--workspace DIR] -- COMMAND [ARGS...]
-The database defaults to ./${DEFAULT_DB}.`;
+The database defaults to ./${DEFAULT_DB}.
+serve: with --token (or SPANLENS_TOKEN) every export needs "Authorization: Bearer SECRET"
+(OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20SECRET); a --host other than loopback needs one.
+Browser pages on loopback origins may export; --allowed-origin adds others (exact origins).`;
 
 class UsageError extends Error {}
 
@@ -64,6 +70,8 @@ async function serve(args: string[]): Promise<void> {
       'max-body-bytes': { type: 'string' },
       'max-traces': { type: 'string' },
       'max-mb': { type: 'string' },
+      token: { type: 'string' },
+      'allowed-origin': { type: 'string', multiple: true },
     },
     strict: true,
     allowPositionals: false,
@@ -76,8 +84,21 @@ async function serve(args: string[]): Promise<void> {
     maxTraces: positive(values['max-traces'], DEFAULT_RETENTION.maxTraces, '--max-traces'),
     maxBytes: positive(values['max-mb'], DEFAULT_RETENTION.maxBytes / 1024 / 1024, '--max-mb') * 1024 * 1024,
   };
+  // The environment keeps the secret out of `ps` output and shell history.
+  const token = (values.token ?? process.env.SPANLENS_TOKEN ?? '').trim();
+  const allowedOrigins = values['allowed-origin'] ?? [];
+  for (const origin of allowedOrigins) {
+    if (!normalizeOrigin(origin)) throw new UsageError(`--allowed-origin must be an origin such as http://192.168.1.5:3000 (no path, no "*"), got "${origin}"`);
+  }
+  // Checked before the database opens: a refused host should leave nothing behind.
+  try {
+    accessPolicy({ host: values.host, token });
+  } catch (err) {
+    if (err instanceof ReceiverAccessError) throw new UsageError(err.message);
+    throw err;
+  }
   const store = await StoreClient.open({ path: values.db, onWarning: stderrLog.warn, retention });
-  const receiver = new OtlpReceiver({ sink: store, log: stderrLog, host: values.host, httpPort, grpcPort, maxBodyBytes });
+  const receiver = new OtlpReceiver({ sink: store, log: stderrLog, host: values.host, httpPort, grpcPort, maxBodyBytes, token, allowedOrigins });
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;

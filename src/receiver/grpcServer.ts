@@ -2,10 +2,12 @@
  * OTLP/gRPC: TraceService/Export, LogsService/Export (and MetricsService/Export, accepted and
  * dropped) with @grpc/grpc-js. Messages pass through as raw bytes and are decoded by the same
  * code as OTLP/HTTP; grpc-js enforces the size limit after decompression (RESOURCE_EXHAUSTED).
+ * With a token set, calls without `authorization: Bearer <token>` metadata are UNAUTHENTICATED.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Signal } from '../core/otlp/encode.js';
 import { exportResponse } from '../core/otlp/encode.js';
+import { type AccessPolicy, decideGrpc } from './access.js';
 import { ingest } from './ingest.js';
 import type { IngestSink, Logger } from './sink.js';
 
@@ -13,6 +15,7 @@ export interface GrpcReceiverOptions {
   sink: IngestSink;
   log: Logger;
   maxBodyBytes: number;
+  access: AccessPolicy;
   onRequest?: (signal: Signal, accepted: number) => void;
 }
 
@@ -42,8 +45,18 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxBodyBytes,
   });
+  let refusalLogged = false;
   for (const [signal, service] of SERVICES) {
     const Export: grpc.handleUnaryCall<Buffer, Buffer> = async (call, callback) => {
+      const auth = call.metadata.get('authorization')[0];
+      const access = decideGrpc(options.access, typeof auth === 'string' ? auth : undefined);
+      if (!access.ok) {
+        // Once: a client without the token retries every export.
+        if (!refusalLogged) options.log.warn(`[receiver] refused a gRPC ${signal} call: ${access.message}`);
+        refusalLogged = true;
+        callback({ code: grpc.status.UNAUTHENTICATED, details: access.message });
+        return;
+      }
       try {
         const result = await ingest(options.sink, signal, 'protobuf', call.request);
         if (!result.ok && result.busy) {
@@ -71,6 +84,8 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): grpc.Server {
 /** Binds to host:port, resolving to the bound port; rejects with the bind error. */
 export function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    // An IPv6 address needs brackets in a gRPC target.
+    const target = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    server.bindAsync(`${target}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
   });
 }

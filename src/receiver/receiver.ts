@@ -6,6 +6,7 @@ import type http from 'node:http';
 import type * as grpc from '@grpc/grpc-js';
 import { Emitter } from '../core/events.js';
 import type { Signal } from '../core/otlp/encode.js';
+import { accessPolicy } from './access.js';
 import { bindGrpc, createGrpcReceiver } from './grpcServer.js';
 import { createHttpReceiver } from './httpServer.js';
 import type { IngestSink, Logger } from './sink.js';
@@ -17,6 +18,10 @@ export interface ReceiverOptions {
   httpPort?: number;
   grpcPort?: number;
   maxBodyBytes?: number;
+  /** When set, every request needs `Authorization: Bearer <token>`; required off loopback. */
+  token?: string;
+  /** Non-loopback origins browser apps may export from (loopback origins always may). */
+  allowedOrigins?: readonly string[];
 }
 
 export interface ReceiverAddress {
@@ -45,9 +50,14 @@ export class OtlpReceiver {
     const { sink, log } = this.options;
     const host = this.options.host ?? '127.0.0.1';
     const maxBodyBytes = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    // Throws before anything binds when the host is not loopback and no token is set.
+    const access = accessPolicy({ host, token: this.options.token, allowedOrigins: this.options.allowedOrigins });
+    for (const entry of access.ignoredOrigins) {
+      log.warn(`[receiver] ignoring the allowed origin "${entry}": list exact origins such as http://192.168.1.5:3000 ("*" and "null" are not accepted)`);
+    }
     const onRequest = (signal: Signal, accepted: number): void => this.received.fire({ signal, accepted });
-    this.httpServer = createHttpReceiver({ sink, log, maxBodyBytes, onRequest });
-    this.grpcServer = createGrpcReceiver({ sink, log, maxBodyBytes, onRequest });
+    this.httpServer = createHttpReceiver({ sink, log, maxBodyBytes, access, onRequest });
+    this.grpcServer = createGrpcReceiver({ sink, log, maxBodyBytes, access, onRequest });
     try {
       const wantHttp = this.options.httpPort ?? DEFAULT_HTTP_PORT;
       const wantGrpc = this.options.grpcPort ?? DEFAULT_GRPC_PORT;
@@ -61,7 +71,8 @@ export class OtlpReceiver {
     const a = this.address;
     if (a.fellBack.http) log.warn(`[receiver] port ${this.options.httpPort ?? DEFAULT_HTTP_PORT} is taken (another collector or window?); OTLP/HTTP is on ${a.http} instead`);
     if (a.fellBack.grpc) log.warn(`[receiver] port ${this.options.grpcPort ?? DEFAULT_GRPC_PORT} is taken; OTLP/gRPC is on ${a.grpc} instead`);
-    log.info(`[receiver] listening: OTLP/HTTP http://${host}:${a.http}, OTLP/gRPC ${host}:${a.grpc}`);
+    const guard = access.tokenDigest ? ', token required' : '';
+    log.info(`[receiver] listening: OTLP/HTTP http://${host}:${a.http}, OTLP/gRPC ${host}:${a.grpc}${guard}`);
     return a;
   }
 
@@ -114,6 +125,6 @@ function listenHttp(server: http.Server, host: string, port: number): Promise<nu
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen(port, host);
+    server.listen(port, host.replace(/^\[(.*)\]$/, '$1'));
   });
 }

@@ -1,10 +1,12 @@
 /** Palette commands (category Spanlens). They translate to service calls; the service decides. */
 import * as vscode from 'vscode';
+import { endpointHost } from '../receiver/access.js';
 import type { ReceiverService } from './receiverService.js';
 
 export function endpointVariable(service: ReceiverService): string | undefined {
   const s = service.state;
-  return s.kind === 'running' ? `OTEL_EXPORTER_OTLP_ENDPOINT=http://${s.address.host}:${s.address.http}` : undefined;
+  // Bound to 0.0.0.0, the receiver is still reached at 127.0.0.1 from this machine.
+  return s.kind === 'running' ? `OTEL_EXPORTER_OTLP_ENDPOINT=http://${endpointHost(s.address.host)}:${s.address.http}` : undefined;
 }
 
 export function registerCommands(service: ReceiverService): vscode.Disposable[] {

@@ -8,6 +8,12 @@ export interface ReceiverConfig {
   httpPort: number;
   grpcPort: number;
   maxBodyBytes: number;
+  /** Address to bind; anything but loopback needs a token. */
+  host: string;
+  /** Shared secret for `Authorization: Bearer …`; empty: none. */
+  token: string;
+  /** Non-loopback origins browser apps may export from. */
+  allowedOrigins: string[];
 }
 
 export const RECEIVER_SECTION = 'spanlens.receiver';
@@ -21,6 +27,9 @@ export function receiverConfig(): ReceiverConfig {
     httpPort: c.get<number>('httpPort', 4318),
     grpcPort: c.get<number>('grpcPort', 4317),
     maxBodyBytes: c.get<number>('maxBodyBytes', 64 * 1024 * 1024),
+    host: c.get<string>('host', '127.0.0.1').trim() || '127.0.0.1',
+    token: c.get<string>('token', '').trim(),
+    allowedOrigins: [...c.get<string[]>('allowedOrigins', [])].filter((o): o is string => typeof o === 'string'),
   };
 }
 

@@ -12,7 +12,16 @@ import { RunError, receiverEndpoint, runEnvironment } from './runTargets.js';
 export const TRACED_DEBUG_TYPES = ['node', 'pwa-node', 'python', 'debugpy'] as const;
 
 /** The variables a traced launch needs; only what tracing changes, so the launch's env stays small. */
-const MERGED = ['NODE_OPTIONS', 'PYTHONPATH', 'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_SERVICE_NAME'] as const;
+const MERGED = [
+  'NODE_OPTIONS',
+  'PYTHONPATH',
+  'OTEL_RESOURCE_ATTRIBUTES',
+  'OTEL_SERVICE_NAME',
+  // The receiver's token joins the launch's own headers.
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+  'OTEL_EXPORTER_OTLP_LOGS_HEADERS',
+] as const;
 
 function stringEnv(value: unknown): Record<string, string> {
   if (!value || typeof value !== 'object') return {};
@@ -22,7 +31,7 @@ function stringEnv(value: unknown): Record<string, string> {
 }
 
 /** The configuration with the traced environment added to its `env`; `base` is the debuggee's environment before. */
-export function withTracedEnv(config: vscode.DebugConfiguration, endpoint: string, extensionPath: string, base: NodeJS.ProcessEnv): vscode.DebugConfiguration {
+export function withTracedEnv(config: vscode.DebugConfiguration, endpoint: string, extensionPath: string, base: NodeJS.ProcessEnv, token?: string): vscode.DebugConfiguration {
   const own = stringEnv(config.env);
   const start: NodeJS.ProcessEnv = {};
   // Start from what the debuggee would see for the variables tracing extends, the launch's own first.
@@ -32,7 +41,9 @@ export function withTracedEnv(config: vscode.DebugConfiguration, endpoint: strin
   }
   const folder = typeof config.cwd === 'string' ? config.cwd : typeof config.program === 'string' ? path.dirname(config.program) : '';
   const serviceName = own.OTEL_SERVICE_NAME ?? base.OTEL_SERVICE_NAME ?? (path.basename(folder) || String(config.name ?? 'app'));
-  const { runId, env } = runEnvironment(endpoint, extensionPath, serviceName, start);
+  const { runId, env } = runEnvironment(endpoint, extensionPath, serviceName, start, token);
+  // Dropped by tracing (an Authorization that would replace the token): empty reads as unset.
+  for (const key of MERGED) if (start[key] !== undefined && !(key in env)) env[key] = '';
   return { ...config, env: { ...own, ...env }, spanlensRunId: runId };
 }
 
@@ -48,7 +59,7 @@ class TracingDebugProvider implements vscode.DebugConfigurationProvider {
     if (config.spanlens !== true || typeof config.spanlensRunId === 'string') return config;
     try {
       const endpoint = await receiverEndpoint(this.service);
-      const traced = withTracedEnv(config, endpoint, this.context.extensionPath, process.env);
+      const traced = withTracedEnv(config, endpoint, this.context.extensionPath, process.env, this.service.token);
       this.log.info(`[run] debugging "${String(config.name)}" (${config.type}) traced as run ${String(traced.spanlensRunId)} → ${endpoint}`);
       return traced;
     } catch (err) {

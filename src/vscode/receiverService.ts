@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { StoreClient } from '../core/store/storeClient.js';
-import type { StoreChange } from '../core/store/spanStore.js';
+import type { StorageState, StoreChange } from '../core/store/spanStore.js';
+import { endpointHost } from '../receiver/access.js';
 import { OtlpReceiver, type ReceiverAddress } from '../receiver/receiver.js';
 import { receiverConfig, storeConfig } from './config.js';
 import { userMessage } from './errors.js';
@@ -23,10 +24,15 @@ export class ReceiverService implements vscode.Disposable {
   private readonly spansChanged = new vscode.EventEmitter<StoreChange>();
   /** Fired after each stored batch, deletion, pin and clear, with the traces it touched. */
   readonly onDidChangeSpans = this.spansChanged.event;
+  private readonly storageChanged = new vscode.EventEmitter<StorageState>();
+  /** Fired when the store starts or stops writing to disk (a full disk, a read-only folder, another window). */
+  readonly onDidChangeStorage = this.storageChanged.event;
+  private _storage: StorageState = { kind: 'memory' };
   private receiver: OtlpReceiver | undefined;
   private storePromise: Promise<StoreClient> | undefined;
   private _state: ReceiverState = { kind: 'stopped' };
-  private readonly disposables: vscode.Disposable[] = [this.stateChanged, this.spansChanged];
+  private _token: string | undefined;
+  private readonly disposables: vscode.Disposable[] = [this.stateChanged, this.spansChanged, this.storageChanged];
 
   constructor(
     private readonly storageDir: string | undefined,
@@ -35,6 +41,16 @@ export class ReceiverService implements vscode.Disposable {
 
   get state(): ReceiverState {
     return this._state;
+  }
+
+  /** Where stored spans live: on disk, or in memory only (and why). */
+  get storage(): StorageState {
+    return this._storage;
+  }
+
+  /** The token the running receiver asks for (traced runs send it), if any. */
+  get token(): string | undefined {
+    return this._state.kind === 'running' ? this._token : undefined;
   }
 
   /** The workspace's store, opened on first use. */
@@ -46,7 +62,12 @@ export class ReceiverService implements vscode.Disposable {
   private async openStore(): Promise<StoreClient> {
     let dbPath: string | undefined;
     if (this.storageDir) {
-      mkdirSync(this.storageDir, { recursive: true });
+      try {
+        mkdirSync(this.storageDir, { recursive: true });
+      } catch (err) {
+        // The store then serves from memory and says why (see the storage state).
+        this.log.warn(`[store] cannot create ${this.storageDir}: ${(err as Error).message}`);
+      }
       dbPath = path.join(this.storageDir, 'spans.db');
     }
     const store = await StoreClient.open({
@@ -59,8 +80,17 @@ export class ReceiverService implements vscode.Disposable {
     });
     this.log.info(`[store] ${dbPath ? `opened ${dbPath}` : 'no workspace storage: keeping spans in memory'} (${store.spanCount} spans)`);
     const sub = store.onDidChange((change) => this.spansChanged.fire(change));
-    this.disposables.push({ dispose: () => sub.dispose() }, { dispose: () => void store.close() });
+    const storageSub = store.onDidChangeStorage((s) => this.setStorage(s));
+    this.setStorage(store.storage);
+    this.disposables.push({ dispose: () => sub.dispose() }, { dispose: () => storageSub.dispose() }, { dispose: () => void store.close() });
     return store;
+  }
+
+  private setStorage(storage: StorageState): void {
+    if (storage.kind === 'memoryOnly') this.log.warn(`[store] keeping spans in memory only: ${storage.reason}`);
+    else if (this._storage.kind === 'memoryOnly' && storage.kind === 'disk') this.log.info(`[store] writing to ${storage.path} again`);
+    this._storage = storage;
+    this.storageChanged.fire(storage);
   }
 
   /** Applies changed retention, price and run settings to the open store. */
@@ -79,16 +109,20 @@ export class ReceiverService implements vscode.Disposable {
       const receiver = new OtlpReceiver({
         sink: store,
         log: this.log,
+        host: config.host,
         httpPort: config.httpPort,
         grpcPort: config.grpcPort,
         maxBodyBytes: config.maxBodyBytes,
+        token: config.token,
+        allowedOrigins: config.allowedOrigins,
       });
       this.receiver = receiver;
       const address = await receiver.start();
+      this._token = config.token || undefined;
       this.setState({ kind: 'running', address });
       if (address.fellBack.http) {
         void vscode.window.showInformationMessage(
-          `Spanlens: port ${config.httpPort} is in use, so the OTLP receiver listens on ${address.http}. Point your app at http://127.0.0.1:${address.http}.`,
+          `Spanlens: port ${config.httpPort} is in use, so the OTLP receiver listens on ${address.http}. Point your app at http://${endpointHost(address.host)}:${address.http}.`,
         );
       }
     } catch (err) {

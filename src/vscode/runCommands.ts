@@ -87,7 +87,7 @@ class RunController implements vscode.Disposable {
   private async run(label: string, line: RunLine, cwd: string): Promise<RunOutcome> {
     const endpoint = await receiverEndpoint(this.service);
     const service = path.basename(cwd) || 'app';
-    const { runId, env } = runEnvironment(endpoint, this.context.extensionPath, service, process.env);
+    const { runId, env } = runEnvironment(endpoint, this.context.extensionPath, service, process.env, this.service.token);
     this.log.info(`[run] ${label}: run ${runId} → ${endpoint}`);
     const started = await runInTerminal(`Spanlens: ${label}`, line, cwd, changedVariables(env, process.env), runId);
     this.active.set(runId, label);

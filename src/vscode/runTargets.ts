@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { newRunId, tracedEnvironment } from '../core/run/traceEnv.js';
+import { endpointHost } from '../receiver/access.js';
 import type { ReceiverService } from './receiverService.js';
 
 /** A run that cannot start, with a message the user can act on. */
@@ -49,17 +50,17 @@ export async function receiverEndpoint(service: ReceiverService): Promise<string
   if (state.kind !== 'running') {
     throw new RunError(`Spanlens: the OTLP receiver is not running${state.kind === 'failed' ? ` (${state.message})` : ''}, so the run could not be traced.`);
   }
-  return `http://127.0.0.1:${state.address.http}`;
+  return `http://${endpointHost(state.address.host)}:${state.address.http}`;
 }
 
 /**
- * The variables a traced run adds to `base`: the endpoint, a new run id, the Node preload when
- * the extension ships it, and the Python bootstrap first on PYTHONPATH.
+ * The variables a traced run adds to `base`: the endpoint (and the receiver's token, if any), a
+ * new run id, the Node preload when the extension ships it, and the Python bootstrap first on PYTHONPATH.
  */
-export function runEnvironment(endpoint: string, extensionPath: string, serviceName: string, base: NodeJS.ProcessEnv): TracedEnv {
+export function runEnvironment(endpoint: string, extensionPath: string, serviceName: string, base: NodeJS.ProcessEnv, token?: string): TracedEnv {
   const runId = newRunId();
   const preloadDir = runtimeDir(extensionPath, 'node');
-  const env = tracedEnvironment({ endpoint, runId, serviceName, preloadDir, base });
+  const env = tracedEnvironment({ endpoint, runId, serviceName, preloadDir, base, token });
   // Without the preload, NODE_OPTIONS naming it would stop every Node process in the terminal.
   if (!existsSync(path.join(preloadDir, 'preload.cjs'))) {
     if (base.NODE_OPTIONS) env.NODE_OPTIONS = base.NODE_OPTIONS;

@@ -1,4 +1,7 @@
-/** The status bar item: `Spanlens :4318 · N spans`; a click copies the endpoint variable. */
+/**
+ * The status bar item: `Spanlens :4318 · N spans`; a click copies the endpoint variable. When
+ * spans cannot be written to disk it says `memory only`, with the reason in the tooltip.
+ */
 import * as vscode from 'vscode';
 import type { ReceiverService, ReceiverState } from './receiverService.js';
 
@@ -13,6 +16,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.command = 'spanlens.copyEndpoint';
     this.subscriptions = [
       service.onDidChangeState((s) => this.render(s)),
+      service.onDidChangeStorage(() => this.render(service.state)),
       // Coalesce bursts of batches into at most a few repaints a second.
       service.onDidChangeSpans(() => (this.pending ??= setTimeout(() => void this.refreshCount(), 100))),
     ];
@@ -28,13 +32,29 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private render(state: ReceiverState): void {
+    this.renderReceiver(state);
+    const storage = this.service.storage;
+    if (storage.kind !== 'memoryOnly') return;
+    // Not an error: spans are received and shown; they would not survive closing the window.
+    this.item.text = `${this.item.text.replace(/^\$\([^)]*\)/, '$(warning)')} · memory only`;
+    const since = new Date(storage.since).toLocaleTimeString();
+    const retry = storage.retrying ? ' Spanlens retries, and writes everything kept in memory once it can.' : '';
+    const tooltip = `**Spans are kept in memory only** since ${since}: ${storage.reason}.${retry}`;
+    const previous = this.item.tooltip;
+    this.item.tooltip = new vscode.MarkdownString(`${tooltip}\n\n${typeof previous === 'string' ? previous : (previous?.value ?? '')}`);
+    if (state.kind !== 'failed') this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+  }
+
+  private renderReceiver(state: ReceiverState): void {
     const count = `${this.spans} ${this.spans === 1 ? 'span' : 'spans'}`;
+    this.item.backgroundColor = undefined;
     switch (state.kind) {
       case 'running': {
         const { host, http, grpc } = state.address;
+        const guard = this.service.token ? '\n- Exports need `Authorization: Bearer <token>` (`spanlens.receiver.token`)' : '';
         this.item.text = `$(pulse) Spanlens :${http} · ${count}`;
         this.item.tooltip = new vscode.MarkdownString(
-          `**Spanlens OTLP receiver**\n\n- OTLP/HTTP: \`http://${host}:${http}\`\n- OTLP/gRPC: \`${host}:${grpc}\`\n\n${count} stored. Click to copy \`OTEL_EXPORTER_OTLP_ENDPOINT\`.`,
+          `**Spanlens OTLP receiver**\n\n- OTLP/HTTP: \`http://${host}:${http}\`\n- OTLP/gRPC: \`${host}:${grpc}\`${guard}\n\n${count} stored. Click to copy \`OTEL_EXPORTER_OTLP_ENDPOINT\`.`,
         );
         this.item.backgroundColor = undefined;
         break;

@@ -22,7 +22,8 @@ export async function serve(args: string[]): Promise<Served> {
   const first = await Promise.race([
     new Promise<string>((resolve) => lines.once('line', resolve)),
     exited.then((code) => Promise.reject(new Error(`serve exited with ${code} before listening: ${err}`))),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`serve did not print its ports in time: ${err}`)), 15000)),
+    // Unref'd: once the ports are read, the timer must not hold the test process for 15 s.
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`serve did not print its ports in time: ${err}`)), 15000).unref()),
   ]);
   const ports = JSON.parse(first) as { http: number; grpc: number };
   return { child, http: ports.http, grpc: ports.grpc, stderr: () => err, exited };

@@ -15,13 +15,29 @@ export interface RunningReceiver {
   stop(): Promise<void>;
 }
 
-export async function startReceiver(opts: { maxBodyBytes?: number; persist?: boolean } = {}): Promise<RunningReceiver> {
+export interface StartOptions {
+  maxBodyBytes?: number;
+  persist?: boolean;
+  /** Bind address (default 127.0.0.1). */
+  host?: string;
+  token?: string;
+  allowedOrigins?: string[];
+}
+
+export async function startReceiver(opts: StartOptions = {}): Promise<RunningReceiver> {
   const dir = opts.persist ? mkdtempSync(path.join(tmpdir(), 'spanlens-it-')) : undefined;
   const store = await SpanStore.open({ path: dir ? path.join(dir, 'spans.db') : undefined });
   const logs: string[] = [];
   const log: Logger = { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) };
-  const receiver = new OtlpReceiver({ sink: store, log, httpPort: 0, grpcPort: 0, maxBodyBytes: opts.maxBodyBytes });
-  const address = await receiver.start();
+  const receiver = new OtlpReceiver({ sink: store, log, host: opts.host, httpPort: 0, grpcPort: 0, maxBodyBytes: opts.maxBodyBytes, token: opts.token, allowedOrigins: opts.allowedOrigins });
+  let address: ReceiverAddress;
+  try {
+    address = await receiver.start();
+  } catch (err) {
+    await store.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     store,
     receiver,

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { runSummaryText } from '../../src/core/run/runSummary';
 import type { TraceSummary } from '../../src/core/store/spanTables';
 import { mergeResourceAttributes, newRunId, preloadOptions, tracedEnvironment, withPreload } from '../../src/core/run/traceEnv';
+import { tracesHeaders } from '../../src/runtime/node/exportProcessor';
 
 const dir = path.resolve('/opt/spanlens ext/dist/runtime/node');
 const base = { endpoint: 'http://127.0.0.1:43181/', runId: 'run-1', serviceName: 'my-app', preloadDir: dir };
@@ -54,6 +55,33 @@ describe('tracedEnvironment', () => {
     const once = withPreload(undefined, dir);
     assert.equal(once, preloadOptions(dir));
     assert.equal(withPreload(once, dir), once);
+  });
+});
+
+describe('tracedEnvironment with a receiver token', () => {
+  it('sends no Authorization when the receiver has no token', () => {
+    assert.ok(!('OTEL_EXPORTER_OTLP_HEADERS' in tracedEnvironment(base)));
+    assert.ok(!('OTEL_EXPORTER_OTLP_HEADERS' in tracedEnvironment({ ...base, token: '' })));
+  });
+
+  it('adds Authorization=Bearer%20<token>, percent-encoded, keeping the user headers', () => {
+    const env = tracedEnvironment({ ...base, token: 'a b,c=d', base: { OTEL_EXPORTER_OTLP_HEADERS: 'x-team=ml, Authorization=Basic old' } });
+    assert.equal(env.OTEL_EXPORTER_OTLP_HEADERS, 'x-team=ml,Authorization=Bearer%20a%20b%2Cc%3Dd');
+  });
+
+  it('drops an Authorization in the per-signal headers, which would replace the token', () => {
+    const env = tracedEnvironment({
+      ...base,
+      token: 't0k',
+      base: { OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'authorization=Bearer%20vendor,x-a=1', OTEL_EXPORTER_OTLP_LOGS_HEADERS: 'Authorization=Bearer%20vendor' },
+    });
+    assert.equal(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS, 'x-a=1');
+    assert.ok(!('OTEL_EXPORTER_OTLP_LOGS_HEADERS' in env));
+  });
+
+  it('reads back as the header the preload sends at exit', () => {
+    const env = tracedEnvironment({ ...base, token: 's3cret=1', base: { OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-a=1' } });
+    assert.deepEqual(tracesHeaders(env), { authorization: 'Bearer s3cret=1', 'x-a': '1' });
   });
 });
 

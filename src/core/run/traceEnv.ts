@@ -16,6 +16,8 @@ export interface TraceEnvOptions {
   preloadDir: string;
   /** The environment to start from (default: none). */
   base?: NodeJS.ProcessEnv;
+  /** The receiver's token (spanlens.receiver.token): exporters send it as `Authorization: Bearer …`. */
+  token?: string;
 }
 
 export const RUN_ID_ATTRIBUTE = 'spanlens.run.id';
@@ -35,6 +37,9 @@ const CONTENT_CAPTURE: Record<string, string> = {
  * replaces them.
  */
 const OVERRIDDEN = ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL'];
+
+/** Per-signal headers win over OTEL_EXPORTER_OTLP_HEADERS key by key: an Authorization there would replace the token. */
+const SIGNAL_HEADERS = ['OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_EXPORTER_OTLP_LOGS_HEADERS'];
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -58,7 +63,32 @@ export function tracedEnvironment(opts: TraceEnvOptions): Record<string, string>
     SPANLENS_RUN_ID: opts.runId,
     NODE_OPTIONS: withPreload(env.NODE_OPTIONS, opts.preloadDir),
   });
+  if (opts.token) {
+    env.OTEL_EXPORTER_OTLP_HEADERS = withAuthorization(env.OTEL_EXPORTER_OTLP_HEADERS, opts.token);
+    for (const k of SIGNAL_HEADERS) {
+      if (env[k] === undefined) continue;
+      const kept = withoutAuthorization(env[k]);
+      if (kept) env[k] = kept;
+      else delete env[k];
+    }
+  }
   return env;
+}
+
+/** An OTLP headers list (`key=value,…`, values percent-encoded) without its Authorization entry. */
+export function withoutAuthorization(headers: string | undefined): string {
+  return (headers ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && s.split('=')[0]!.trim().toLowerCase() !== 'authorization')
+    .join(',');
+}
+
+/** Keeps the user's other headers (say, for a collector they also use); the Authorization is ours. */
+export function withAuthorization(headers: string | undefined, token: string): string {
+  const kept = withoutAuthorization(headers);
+  const ours = `Authorization=${encodeURIComponent(`Bearer ${token}`)}`;
+  return kept ? `${kept},${ours}` : ours;
 }
 
 /** Keeps the user's resource attributes; the run id is ours (an earlier one is replaced). */

@@ -61,11 +61,33 @@ export class RunSpanProcessor implements SpanProcessor {
 }
 
 /** Reads the body on stdin and POSTs it; run with no NODE_OPTIONS, so without the preload. */
-const POST = `const u=new URL(process.argv[1]);const c=[];process.stdin.on('data',d=>c.push(d)).on('end',()=>{const b=Buffer.concat(c);const r=require(u.protocol==='https:'?'https':'http').request(u,{method:'POST',headers:{'content-type':'application/x-protobuf','content-length':b.length}},s=>{s.resume();s.on('end',()=>process.exit(0))});r.on('error',()=>process.exit(1));r.end(b)})`;
+const POST = `const u=new URL(process.argv[1]);const h=JSON.parse(process.argv[2]||'{}');const c=[];process.stdin.on('data',d=>c.push(d)).on('end',()=>{const b=Buffer.concat(c);const r=require(u.protocol==='https:'?'https':'http').request(u,{method:'POST',headers:{...h,'content-type':'application/x-protobuf','content-length':b.length}},s=>{s.resume();s.on('end',()=>process.exit(0))});r.on('error',()=>process.exit(1));r.end(b)})`;
 
 export function tracesUrl(env: NodeJS.ProcessEnv): string | null {
   if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
   return env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : null;
+}
+
+/**
+ * The headers the OTLP exporter sends (OTEL_EXPORTER_OTLP_HEADERS, then the traces-only ones key
+ * by key), so the exit-time export carries the receiver's token too.
+ */
+export function tracesHeaders(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const list of [env.OTEL_EXPORTER_OTLP_HEADERS, env.OTEL_EXPORTER_OTLP_TRACES_HEADERS]) {
+    for (const pair of (list ?? '').split(',')) {
+      const eq = pair.indexOf('=');
+      const key = pair.slice(0, eq).trim().toLowerCase();
+      if (eq < 0 || !key) continue;
+      const raw = pair.slice(eq + 1).trim();
+      try {
+        out[key] = decodeURIComponent(raw);
+      } catch {
+        out[key] = raw;
+      }
+    }
+  }
+  return out;
 }
 
 /** At `exit` (synchronous only): sends what is still unsent, waiting at most two seconds. */
@@ -77,7 +99,7 @@ export function exportUnsentAtExit(processor: RunSpanProcessor): void {
     try {
       const body = ProtobufTraceSerializer.serializeRequest(spans);
       if (!body) return;
-      execFileSync(process.execPath, ['-e', POST, url], { input: body, timeout: 2000, stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, NODE_OPTIONS: '' } });
+      execFileSync(process.execPath, ['-e', POST, url, JSON.stringify(tracesHeaders(process.env))], { input: body, timeout: 2000, stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, NODE_OPTIONS: '' } });
     } catch {
       // The program is ending either way.
     }
