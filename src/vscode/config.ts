@@ -18,7 +18,7 @@ export interface ReceiverConfig {
 
 export const RECEIVER_SECTION = 'spanlens.receiver';
 /** Settings that shape what the store keeps and computes. */
-export const STORE_SECTIONS = ['spanlens.retention', 'spanlens.runs', 'spanlens.prices'];
+export const STORE_SECTIONS = ['spanlens.retention', 'spanlens.runs', 'spanlens.prices', 'spanlens.limits'];
 
 export function receiverConfig(): ReceiverConfig {
   const c = vscode.workspace.getConfiguration('spanlens.receiver');
@@ -33,7 +33,7 @@ export function receiverConfig(): ReceiverConfig {
   };
 }
 
-export function storeConfig(): Pick<StoreOptions, 'retention' | 'prices' | 'quietGapMs'> {
+export function storeConfig(): Pick<StoreOptions, 'retention' | 'prices' | 'quietGapMs' | 'maxSpansPerTrace'> {
   const c = vscode.workspace.getConfiguration('spanlens');
   return {
     retention: {
@@ -43,6 +43,7 @@ export function storeConfig(): Pick<StoreOptions, 'retention' | 'prices' | 'quie
     // A plain copy: VS Code hands configuration objects out as proxies, which cannot cross to the store's worker.
     prices: JSON.parse(JSON.stringify(c.get<Record<string, Price>>('prices', {}))) as Record<string, Price>,
     quietGapMs: c.get<number>('runs.quietGapSeconds', 120) * 1000,
+    maxSpansPerTrace: c.get<number>('limits.spansPerTrace', 10_000),
   };
 }
 

@@ -36,6 +36,8 @@ describe('tree labels and descriptions', () => {
     assert.equal(traceDescription(trace()), '4 spans · 1.2 s · 2 LLM · 143 tok · $0.0004');
     assert.equal(traceDescription(trace({ spanCount: 1, llmCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: null, errorCount: 1 })), '1 span · 1.2 s · 1 error');
     assert.equal(traceDescription(trace({ pinned: true, llmCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: null })), 'pinned · 4 spans · 1.2 s');
+    assert.equal(traceDescription(trace({ llmCalls: 0, inputTokens: 0, outputTokens: 0, costUsd: null, truncatedSpans: 1234 })), '4 spans · 1.2 s · 1234 spans over the limit');
+    assert.match(traceTooltip(trace({ truncatedSpans: 7 })), /Not stored: 7 more spans, past the limit of spans per trace/);
     assert.equal(traceLabel(trace({ name: '' })), 'a'.repeat(32), 'an unnamed trace shows its id');
   });
 

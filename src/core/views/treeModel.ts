@@ -107,6 +107,7 @@ export function traceDescription(t: TraceSummary): string {
   if (tokensOf(t)) parts.push(`${tokensOf(t)} tok`);
   if (t.costUsd !== null) parts.push(formatCost(t.costUsd));
   if (t.errorCount) parts.push(plural(t.errorCount, 'error'));
+  if (t.truncatedSpans) parts.push(`${plural(t.truncatedSpans, 'span')} over the limit`);
   return parts.join(' · ');
 }
 
@@ -123,6 +124,7 @@ export function traceTooltip(t: TraceSummary): string {
     `- Cost: ${t.costUsd === null ? 'unknown' : escapeMarkdown(formatCost(t.costUsd))}`,
     `- Errors: ${t.errorCount}`,
   ];
+  if (t.truncatedSpans) lines.push(`- Not stored: ${t.truncatedSpans} more spans, past the limit of spans per trace (\`spanlens.limits.spansPerTrace\`)`);
   if (t.pinned) lines.push('- Pinned (kept by retention)');
   lines.push('', `Trace id \`${t.traceId.replace(/[^0-9a-fA-F]/g, '')}\``);
   return lines.join('\n');
