@@ -87,6 +87,9 @@ export interface DecodedBatch<T> {
   items: T[];
   rejected: number;
   rejectReasons: string[];
+  /** Items kept but cut to the decode limits (otlp/limits.ts), and what was cut as Cut flags; absent when none. */
+  truncated?: number;
+  truncatedFlags?: number;
 }
 
 /** Nanosecond strings to milliseconds, exactly enough for display (BigInt keeps the subtraction exact). */

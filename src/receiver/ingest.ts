@@ -5,6 +5,7 @@
 import type { DecodedBatch } from '../core/model.js';
 import { type Encoding, OtlpDecodeError, decodeLogs, decodeTraces } from '../core/otlp/decode.js';
 import type { Signal } from '../core/otlp/encode.js';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits, truncationMessage } from '../core/otlp/limits.js';
 import { StoreBusyError } from '../core/store/storeClient.js';
 import type { IngestSink } from './sink.js';
 
@@ -12,17 +13,27 @@ export type IngestResult =
   | { ok: true; accepted: number; rejected: number; message: string }
   | { ok: false; busy: boolean; message: string };
 
-export async function ingest(sink: IngestSink, signal: Signal, encoding: Encoding, body: Uint8Array): Promise<IngestResult> {
+/**
+ * `limits` (the receiver's, from settings) cut what is past them; truncated items are accepted,
+ * so they are not counted as rejected, but the partial-success message says what was cut.
+ */
+export async function ingest(
+  sink: IngestSink,
+  signal: Signal,
+  encoding: Encoding,
+  body: Uint8Array,
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+): Promise<IngestResult> {
   // Metrics are accepted and dropped, so SDKs that export every signal log no errors.
   if (signal === 'metrics') return { ok: true, accepted: 0, rejected: 0, message: '' };
   let batch: DecodedBatch<unknown>;
   try {
     if (signal === 'traces') {
-      const decoded = decodeTraces(body, encoding);
+      const decoded = decodeTraces(body, encoding, limits);
       batch = decoded;
       if (decoded.items.length) await sink.addSpans(decoded.items, { encoding, body });
     } else {
-      const decoded = decodeLogs(body, encoding);
+      const decoded = decodeLogs(body, encoding, limits);
       batch = decoded;
       if (decoded.items.length) await sink.addLogs(decoded.items, { encoding, body });
     }
@@ -31,6 +42,8 @@ export async function ingest(sink: IngestSink, signal: Signal, encoding: Encodin
     if (err instanceof StoreBusyError) return { ok: false, busy: true, message: `Spanlens is busy storing earlier batches (${err.message}); retry shortly` };
     throw err;
   }
-  const message = batch.rejected ? `${batch.rejected} rejected: ${batch.rejectReasons.join('; ')}` : '';
+  const rejected = batch.rejected ? `${batch.rejected} rejected: ${batch.rejectReasons.join('; ')}` : '';
+  const truncated = truncationMessage(batch, signal === 'traces' ? 'spans' : 'log records', limits);
+  const message = rejected && truncated ? `${rejected}. ${truncated}` : rejected || truncated;
   return { ok: true, accepted: batch.items.length, rejected: batch.rejected, message };
 }

@@ -2,12 +2,14 @@
  * OTLP request bodies (protobuf bytes or OTLP/JSON text) to the internal form. A body that
  * cannot be read as a request at all throws OtlpDecodeError (the receiver answers 400 /
  * INVALID_ARGUMENT); a span or log record with a bad field is rejected alone and counted, so
- * the rest of its batch is kept (partial success).
+ * the rest of its batch is kept (partial success). What is past the decode limits (limits.ts) is
+ * cut and marked; only spans past the request's budget are rejected for it.
  */
 import type { DecodedBatch, LogRecord, Resource, Scope, Span, SpanEvent, SpanKindNumber, SpanLink, StatusCode } from '../model.js';
 import { decodeTraceRequest } from './decodeProto.js';
+import { type Count, Cut, type Cutting, DEFAULT_DECODE_LIMITS, type DecodeLimits, countTruncated, cutting, fits, scratch, spend } from './limits.js';
 import { ExportLogsServiceRequest, ExportTraceServiceRequest } from './schema.js';
-import { FieldError, anyValue, id, keyValues, listOf, nanos, str, uint } from './values.js';
+import { FieldError, anyValue, id, keyValues, listOf, nanos, shown, str, uint } from './values.js';
 
 export class OtlpDecodeError extends Error {
   override readonly name = 'OtlpDecodeError';
@@ -68,24 +70,37 @@ function obj(v: unknown, field: string): Obj {
   return v as Obj;
 }
 
-function resourceOf(container: Obj): Resource {
+function resourceOf(container: Obj, ctx: Cutting): Resource {
   const r = obj(container.resource, 'resource');
+  const { attributes, dropped } = keyValues(r.attributes, 'resource.attributes', ctx);
   return {
-    attributes: keyValues(r.attributes, 'resource.attributes'),
-    droppedAttributesCount: uint(r.droppedAttributesCount, 'resource.droppedAttributesCount'),
+    attributes,
+    droppedAttributesCount: uint(r.droppedAttributesCount, 'resource.droppedAttributesCount') + dropped,
     schemaUrl: str(container.schemaUrl, 'schemaUrl'),
   };
 }
 
-function scopeOf(container: Obj): Scope {
+function scopeOf(container: Obj, ctx: Cutting): Scope {
   const s = obj(container.scope, 'scope');
+  const { attributes, dropped } = keyValues(s.attributes, 'scope.attributes', ctx);
   return {
     name: str(s.name, 'scope.name'),
     version: str(s.version, 'scope.version'),
-    attributes: keyValues(s.attributes, 'scope.attributes'),
-    droppedAttributesCount: uint(s.droppedAttributesCount, 'scope.droppedAttributesCount'),
+    attributes,
+    droppedAttributesCount: uint(s.droppedAttributesCount, 'scope.droppedAttributesCount') + dropped,
     schemaUrl: str(container.schemaUrl, 'scopeSpans.schemaUrl'),
   };
+}
+
+/** The items of a repeated field that fit (all are converted: see scratch in limits.ts), and how many did not. */
+function capped<T>(list: unknown[], max: number, flag: number, ctx: Cutting, convert: (x: unknown, i: number, ctx: Cutting) => T): { kept: T[]; dropped: number } {
+  const c: Count = { seen: 0, kept: 0 };
+  const kept: T[] = [];
+  list.forEach((x, i) => {
+    if (fits(c, max, flag, ctx)) kept.push(convert(x, i, ctx));
+    else convert(x, i, scratch(ctx));
+  });
+  return { kept, dropped: c.seen - c.kept };
 }
 
 function enumValue<T>(v: unknown, byName: Record<string, T>, byNumber: (n: number) => T | undefined, field: string): T {
@@ -95,28 +110,32 @@ function enumValue<T>(v: unknown, byName: Record<string, T>, byNumber: (n: numbe
   } else if (typeof v === 'string' && v in byName) {
     return byName[v] as T;
   }
-  throw new FieldError(`${field} has an unknown value ${JSON.stringify(v)}`);
+  throw new FieldError(`${field} has an unknown value ${shown(v)}`);
 }
 
-function spanOf(s: Obj, resource: Resource, scope: Scope): Span {
+function spanOf(s: Obj, resource: Resource, scope: Scope, ctx: Cutting): Span {
   const status = obj(s.status, 'status');
-  const events = listOf(s.events, 'events').map((e, i): SpanEvent => {
+  // Attributes, events, links: protobuf's field order, so that the request's budget runs out at the same item.
+  const attributes = keyValues(s.attributes, 'attributes', ctx);
+  const events = capped(listOf(s.events, 'events'), ctx.limits.maxEvents, Cut.events, ctx, (e, i, ctx): SpanEvent => {
     const ev = obj(e, `events[${i}]`);
+    const { attributes, dropped } = keyValues(ev.attributes, 'event.attributes', ctx);
     return {
       timeUnixNano: nanos(ev.timeUnixNano, 'event.timeUnixNano'),
       name: str(ev.name, 'event.name'),
-      attributes: keyValues(ev.attributes, 'event.attributes'),
-      droppedAttributesCount: uint(ev.droppedAttributesCount, 'event.droppedAttributesCount'),
+      attributes,
+      droppedAttributesCount: uint(ev.droppedAttributesCount, 'event.droppedAttributesCount') + dropped,
     };
   });
-  const links = listOf(s.links, 'links').map((l, i): SpanLink => {
+  const links = capped(listOf(s.links, 'links'), ctx.limits.maxLinks, Cut.links, ctx, (l, i, ctx): SpanLink => {
     const link = obj(l, `links[${i}]`);
+    const { attributes, dropped } = keyValues(link.attributes, 'link.attributes', ctx);
     return {
       traceId: id(link.traceId, 16, 'link.traceId'),
       spanId: id(link.spanId, 8, 'link.spanId'),
       traceState: str(link.traceState, 'link.traceState'),
-      attributes: keyValues(link.attributes, 'link.attributes'),
-      droppedAttributesCount: uint(link.droppedAttributesCount, 'link.droppedAttributesCount'),
+      attributes,
+      droppedAttributesCount: uint(link.droppedAttributesCount, 'link.droppedAttributesCount') + dropped,
       flags: uint(link.flags, 'link.flags'),
     };
   });
@@ -130,12 +149,12 @@ function spanOf(s: Obj, resource: Resource, scope: Scope): Span {
     kind: s.kind === undefined || s.kind === null ? 0 : enumValue(s.kind, KIND_BY_NAME, (n) => (n >= 0 && n <= 5 ? (n as SpanKindNumber) : undefined), 'kind'),
     startTimeUnixNano: nanos(s.startTimeUnixNano, 'startTimeUnixNano'),
     endTimeUnixNano: nanos(s.endTimeUnixNano, 'endTimeUnixNano'),
-    attributes: keyValues(s.attributes, 'attributes'),
-    droppedAttributesCount: uint(s.droppedAttributesCount, 'droppedAttributesCount'),
-    events,
-    droppedEventsCount: uint(s.droppedEventsCount, 'droppedEventsCount'),
-    links,
-    droppedLinksCount: uint(s.droppedLinksCount, 'droppedLinksCount'),
+    attributes: attributes.attributes,
+    droppedAttributesCount: uint(s.droppedAttributesCount, 'droppedAttributesCount') + attributes.dropped,
+    events: events.kept,
+    droppedEventsCount: uint(s.droppedEventsCount, 'droppedEventsCount') + events.dropped,
+    links: links.kept,
+    droppedLinksCount: uint(s.droppedLinksCount, 'droppedLinksCount') + links.dropped,
     status: {
       code: status.code === undefined || status.code === null ? 'unset' : enumValue(status.code, STATUS_BY_NAME, (n) => STATUS[n], 'status.code'),
       message: str(status.message, 'status.message'),
@@ -153,36 +172,46 @@ function reject<T>(batch: DecodedBatch<T>, err: unknown, what: string): void {
   if (batch.rejectReasons.length < 5 && !batch.rejectReasons.includes(reason)) batch.rejectReasons.push(reason);
 }
 
-export function decodeTraces(body: Uint8Array, encoding: Encoding): DecodedBatch<Span> {
+/** `limits` cut what is past them (limits.ts); a store re-decoding a kept body may use others. */
+export function decodeTraces(body: Uint8Array, encoding: Encoding, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedBatch<Span> {
   if (encoding === 'protobuf') {
     try {
-      return decodeTraceRequest(body);
+      return decodeTraceRequest(body, limits);
     } catch (err) {
       throw new OtlpDecodeError(`body is not a valid ExportTraceServiceRequest protobuf message: ${(err as Error).message}`);
     }
   }
-  return tracesFrom(parseBody(body, encoding, ExportTraceServiceRequest));
+  return tracesFrom(parseBody(body, encoding, ExportTraceServiceRequest), limits);
 }
 
 /**
  * Protobuf through protobufjs's generated decoder and the generic conversion: the reference the
  * streaming decoder (decodeProto.ts) is checked against in the tests.
  */
-export function decodeTracesReference(body: Uint8Array): DecodedBatch<Span> {
-  return tracesFrom(parseBody(body, 'protobuf', ExportTraceServiceRequest));
+export function decodeTracesReference(body: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedBatch<Span> {
+  return tracesFrom(parseBody(body, 'protobuf', ExportTraceServiceRequest), limits);
 }
 
-function tracesFrom(req: Obj): DecodedBatch<Span> {
+function tracesFrom(req: Obj, limits: DecodeLimits): DecodedBatch<Span> {
   const batch: DecodedBatch<Span> = { items: [], rejected: 0, rejectReasons: [] };
+  const ctx = cutting(limits);
   for (const rsRaw of structure(() => listOf(req.resourceSpans, 'resourceSpans'))) {
     const rs = structure(() => obj(rsRaw, 'resourceSpans[]'));
-    const resource = structure(() => resourceOf(rs));
+    ctx.cut = 0;
+    const resource = structure(() => resourceOf(rs, ctx));
+    const resourceCut = ctx.cut;
     for (const ssRaw of structure(() => listOf(rs.scopeSpans, 'scopeSpans'))) {
       const ss = structure(() => obj(ssRaw, 'scopeSpans[]'));
-      const scope = structure(() => scopeOf(ss));
+      ctx.cut = resourceCut;
+      const scope = structure(() => scopeOf(ss, ctx));
+      // A resource or scope cut counts against each of its spans: their context is incomplete.
+      const contextCut = ctx.cut;
       for (const sRaw of structure(() => listOf(ss.spans, 'spans'))) {
+        ctx.cut = contextCut;
         try {
-          batch.items.push(spanOf(obj(sRaw, 'span'), resource, scope));
+          spend(ctx, 'span');
+          batch.items.push(spanOf(obj(sRaw, 'span'), resource, scope, ctx));
+          if (ctx.cut) countTruncated(batch, ctx.cut);
         } catch (err) {
           reject(batch, err, 'span rejected');
         }
@@ -192,15 +221,16 @@ function tracesFrom(req: Obj): DecodedBatch<Span> {
   return batch;
 }
 
-function logOf(l: Obj, resource: Resource, scope: Scope): LogRecord {
+function logOf(l: Obj, resource: Resource, scope: Scope, ctx: Cutting): LogRecord {
+  const attributes = keyValues(l.attributes, 'attributes', ctx);
   return {
     timeUnixNano: nanos(l.timeUnixNano, 'timeUnixNano'),
     observedTimeUnixNano: nanos(l.observedTimeUnixNano, 'observedTimeUnixNano'),
     severityNumber: l.severityNumber === undefined || l.severityNumber === null ? 0 : severity(l.severityNumber),
     severityText: str(l.severityText, 'severityText'),
-    body: anyValue(l.body, 'body'),
-    attributes: keyValues(l.attributes, 'attributes'),
-    droppedAttributesCount: uint(l.droppedAttributesCount, 'droppedAttributesCount'),
+    body: anyValue(l.body, 'body', ctx),
+    attributes: attributes.attributes,
+    droppedAttributesCount: uint(l.droppedAttributesCount, 'droppedAttributesCount') + attributes.dropped,
     flags: uint(l.flags, 'flags'),
     traceId: id(l.traceId, 16, 'traceId', true),
     spanId: id(l.spanId, 8, 'spanId', true),
@@ -217,21 +247,30 @@ function severity(v: unknown): number {
     const base: Record<string, number> = { UNSPECIFIED: 0, TRACE: 1, DEBUG: 5, INFO: 9, WARN: 13, ERROR: 17, FATAL: 21 };
     if (m && m[1]! in base) return base[m[1]!]! + (m[2] ? Number(m[2]) - 1 : 0);
   }
-  throw new FieldError(`severityNumber has an unknown value ${JSON.stringify(v)}`);
+  throw new FieldError(`severityNumber has an unknown value ${shown(v)}`);
 }
 
-export function decodeLogs(body: Uint8Array, encoding: Encoding): DecodedBatch<LogRecord> {
+/** Protobuf logs go through protobufjs's decoder, whose recursion limit (100) rejects deeper bodies. */
+export function decodeLogs(body: Uint8Array, encoding: Encoding, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedBatch<LogRecord> {
   const req = parseBody(body, encoding, ExportLogsServiceRequest);
   const batch: DecodedBatch<LogRecord> = { items: [], rejected: 0, rejectReasons: [] };
+  const ctx = cutting(limits);
   for (const rlRaw of structure(() => listOf(req.resourceLogs, 'resourceLogs'))) {
     const rl = structure(() => obj(rlRaw, 'resourceLogs[]'));
-    const resource = structure(() => resourceOf(rl));
+    ctx.cut = 0;
+    const resource = structure(() => resourceOf(rl, ctx));
+    const resourceCut = ctx.cut;
     for (const slRaw of structure(() => listOf(rl.scopeLogs, 'scopeLogs'))) {
       const sl = structure(() => obj(slRaw, 'scopeLogs[]'));
-      const scope = structure(() => scopeOf(sl));
+      ctx.cut = resourceCut;
+      const scope = structure(() => scopeOf(sl, ctx));
+      const contextCut = ctx.cut;
       for (const lRaw of structure(() => listOf(sl.logRecords, 'logRecords'))) {
+        ctx.cut = contextCut;
         try {
-          batch.items.push(logOf(obj(lRaw, 'logRecord'), resource, scope));
+          spend(ctx, 'log record');
+          batch.items.push(logOf(obj(lRaw, 'logRecord'), resource, scope, ctx));
+          if (ctx.cut) countTruncated(batch, ctx.cut);
         } catch (err) {
           reject(batch, err, 'log record rejected');
         }

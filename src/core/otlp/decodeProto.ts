@@ -3,12 +3,24 @@
  * Reader and the field numbers of our schema (schema.ts). It builds no intermediate message
  * objects, which makes it about twice as fast as decoding to protobufjs messages first; the
  * receiver's ingest rate depends on it. Same outcome as the generic path: a span with a bad field
- * is rejected alone, a body that is not a request throws.
+ * is rejected alone, a body that is not a request throws. A field that runs past the end of its
+ * message makes the body malformed (checked as each message ends), so no byte is read twice beyond
+ * the two passes by design, whatever the lengths claim. Limits (limits.ts) are applied while
+ * reading (values: decodeProtoValues.ts); what is past them is read and dropped.
  */
 import protobuf from 'protobufjs/light.js';
-import type { Attributes, AttrValue, DecodedBatch, Resource, Scope, Span, SpanEvent, SpanKindNumber, SpanLink, StatusCode } from '../model.js';
+import type { DecodedBatch, Resource, Scope, Span, SpanEvent, SpanKindNumber, SpanLink, StatusCode } from '../model.js';
+import * as limits from './limits.js';
+import { type Count, type Cutting, DEFAULT_DECODE_LIMITS, type DecodeLimits, countTruncated, cutting, scratch, spend } from './limits.js';
+import * as values from './decodeProtoValues.js';
+import type { Reader } from './decodeProtoValues.js';
 import { fieldIds } from './schema.js';
-import { FieldError, int64, unsignedDecimal } from './values.js';
+import { FieldError, unsignedDecimal } from './values.js';
+
+// Module-local bindings for what the loops call per field: under tsx (the tests and the bench)
+// an imported binding is read through a getter at every use; the bundle is the same either way.
+const { Cut, fits } = limits;
+const { ended, expect, readAttribute } = values;
 
 const REQ = fieldIds('ExportTraceServiceRequest');
 const RS = fieldIds('ResourceSpans');
@@ -19,19 +31,10 @@ const SP = fieldIds('Span');
 const EV = fieldIds('Event');
 const LK = fieldIds('Link');
 const ST = fieldIds('Status');
-const KV = fieldIds('KeyValue');
-const AV = fieldIds('AnyValue');
-const LIST = fieldIds('ArrayValue');
 
 const STATUS: StatusCode[] = ['unset', 'ok', 'error'];
-const MAX_DEPTH = 32;
 
-type Reader = protobuf.Reader & { buf: Buffer };
-
-/** The wire type a field must have: 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32. */
-function expect(tag: number, wire: number): void {
-  if ((tag & 7) !== wire) throw new Error(`field ${tag >>> 3} has wire type ${tag & 7}, expected ${wire}`);
-}
+type Ctx = Cutting;
 
 function fixed64Nanos(r: Reader): string {
   const low = r.fixed32();
@@ -56,109 +59,15 @@ function readId(r: Reader, bytes: number, field: string, optional: boolean): str
   return hex;
 }
 
-function readAnyValue(r: Reader, end: number, depth: number): AttrValue {
-  let value: AttrValue = null;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    switch (tag >>> 3) {
-      case AV.stringValue:
-        expect(tag, 2);
-        value = r.stringVerify();
-        break;
-      case AV.boolValue:
-        expect(tag, 0);
-        value = r.bool();
-        break;
-      case AV.intValue:
-        expect(tag, 0);
-        value = int64(r.int64(), 'intValue');
-        break;
-      case AV.doubleValue:
-        expect(tag, 1);
-        value = r.double();
-        break;
-      case AV.arrayValue:
-      case AV.kvlistValue: {
-        expect(tag, 2);
-        const len = r.uint32();
-        const innerEnd = r.pos + len;
-        if (depth >= MAX_DEPTH) {
-          r.skip(len);
-          value = '[truncated: nested too deep]';
-        } else value = (tag >>> 3) === AV.arrayValue ? readArray(r, innerEnd, depth + 1) : readKeyValues(r, innerEnd, depth + 1);
-        break;
-      }
-      case AV.bytesValue: {
-        expect(tag, 2);
-        const len = r.uint32();
-        value = r.buf.toString('base64', r.pos, r.pos + len);
-        r.skip(len);
-        break;
-      }
-      default:
-        r.skipType(tag & 7);
-    }
-  }
-  return value;
-}
-
-function readArray(r: Reader, end: number, depth: number): AttrValue[] {
-  const out: AttrValue[] = [];
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag >>> 3 === LIST.values) {
-      expect(tag, 2);
-      const len = r.uint32();
-      out.push(readAnyValue(r, r.pos + len, depth));
-    } else r.skipType(tag & 7);
-  }
-  return out;
-}
-
-/** A repeated KeyValue field's body (KeyValueList.values); also used for attribute lists entry by entry. */
-function readKeyValues(r: Reader, end: number, depth: number, into: Attributes = {}): Attributes {
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag >>> 3 === LIST.values) {
-      expect(tag, 2);
-      const len = r.uint32();
-      readKeyValue(r, r.pos + len, depth, into);
-    } else r.skipType(tag & 7);
-  }
-  return into;
-}
-
-function readKeyValue(r: Reader, end: number, depth: number, into: Attributes): void {
-  let key = '';
-  let value: AttrValue = null;
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag >>> 3 === KV.key) {
-      expect(tag, 2);
-      key = r.stringVerify();
-    } else if (tag >>> 3 === KV.value) {
-      expect(tag, 2);
-      const len = r.uint32();
-      value = readAnyValue(r, r.pos + len, depth);
-    } else r.skipType(tag & 7);
-  }
-  into[key] = value;
-}
-
-/** Reads one length-delimited KeyValue of a repeated attributes field into `into`. */
-function readAttribute(r: Reader, into: Attributes): void {
-  const len = r.uint32();
-  readKeyValue(r, r.pos + len, 0, into);
-}
-
-function readResource(r: Reader, end: number, schemaUrl: string): Resource {
+function readResource(r: Reader, end: number, schemaUrl: string, ctx: Ctx): Resource {
   const resource: Resource = { attributes: {}, droppedAttributesCount: 0, schemaUrl };
+  const attrs: Count = { seen: 0, kept: 0 };
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag >>> 3) {
       case RES.attributes:
         expect(tag, 2);
-        readAttribute(r, resource.attributes);
+        readAttribute(r, resource.attributes, attrs, 0, ctx);
         break;
       case RES.droppedAttributesCount:
         expect(tag, 0);
@@ -168,11 +77,14 @@ function readResource(r: Reader, end: number, schemaUrl: string): Resource {
         r.skipType(tag & 7);
     }
   }
+  ended(r, end);
+  resource.droppedAttributesCount += attrs.seen - attrs.kept;
   return resource;
 }
 
-function readScope(r: Reader, end: number, schemaUrl: string): Scope {
+function readScope(r: Reader, end: number, schemaUrl: string, ctx: Ctx): Scope {
   const scope: Scope = { name: '', version: '', attributes: {}, droppedAttributesCount: 0, schemaUrl };
+  const attrs: Count = { seen: 0, kept: 0 };
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag >>> 3) {
@@ -186,7 +98,7 @@ function readScope(r: Reader, end: number, schemaUrl: string): Scope {
         break;
       case SC.attributes:
         expect(tag, 2);
-        readAttribute(r, scope.attributes);
+        readAttribute(r, scope.attributes, attrs, 0, ctx);
         break;
       case SC.droppedAttributesCount:
         expect(tag, 0);
@@ -196,11 +108,14 @@ function readScope(r: Reader, end: number, schemaUrl: string): Scope {
         r.skipType(tag & 7);
     }
   }
+  ended(r, end);
+  scope.droppedAttributesCount += attrs.seen - attrs.kept;
   return scope;
 }
 
-function readEvent(r: Reader, end: number): SpanEvent {
+function readEvent(r: Reader, end: number, ctx: Ctx): SpanEvent {
   const e: SpanEvent = { timeUnixNano: '0', name: '', attributes: {}, droppedAttributesCount: 0 };
+  const attrs: Count = { seen: 0, kept: 0 };
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag >>> 3) {
@@ -214,7 +129,7 @@ function readEvent(r: Reader, end: number): SpanEvent {
         break;
       case EV.attributes:
         expect(tag, 2);
-        readAttribute(r, e.attributes);
+        readAttribute(r, e.attributes, attrs, 0, ctx);
         break;
       case EV.droppedAttributesCount:
         expect(tag, 0);
@@ -224,12 +139,15 @@ function readEvent(r: Reader, end: number): SpanEvent {
         r.skipType(tag & 7);
     }
   }
+  ended(r, end);
+  e.droppedAttributesCount += attrs.seen - attrs.kept;
   return e;
 }
 
 /** Reads a link; an id error is thrown after the link's bytes are consumed. */
-function readLink(r: Reader, end: number): SpanLink {
+function readLink(r: Reader, end: number, ctx: Ctx): SpanLink {
   const l: SpanLink = { traceId: '', spanId: '', traceState: '', attributes: {}, droppedAttributesCount: 0, flags: 0 };
+  const attrs: Count = { seen: 0, kept: 0 };
   let error: FieldError | undefined;
   const id = (bytes: number, field: string): string => {
     try {
@@ -260,7 +178,7 @@ function readLink(r: Reader, end: number): SpanLink {
         break;
       case LK.attributes:
         expect(tag, 2);
-        readAttribute(r, l.attributes);
+        readAttribute(r, l.attributes, attrs, 0, ctx);
         break;
       case LK.droppedAttributesCount:
         expect(tag, 0);
@@ -274,6 +192,8 @@ function readLink(r: Reader, end: number): SpanLink {
         r.skipType(tag & 7);
     }
   }
+  ended(r, end);
+  l.droppedAttributesCount += attrs.seen - attrs.kept;
   if (error) throw error;
   if (!sawTrace) throw new FieldError('link.traceId is missing');
   if (!sawSpan) throw new FieldError('link.spanId is missing');
@@ -301,12 +221,13 @@ function readStatus(r: Reader, end: number): { code: StatusCode; message: string
         r.skipType(tag & 7);
     }
   }
+  ended(r, end);
   if (error) throw error;
   return status;
 }
 
 /** Reads one span; a bad field is thrown as FieldError only once the whole span has been read. */
-function readSpan(r: Reader, end: number, resource: Resource, scope: Scope): Span {
+function readSpan(r: Reader, end: number, resource: Resource, scope: Scope, ctx: Ctx): Span {
   const s: Span = {
     traceId: '', spanId: '', parentSpanId: '', traceState: '', flags: 0, name: '', kind: 0,
     startTimeUnixNano: '0', endTimeUnixNano: '0', attributes: {}, droppedAttributesCount: 0,
@@ -324,6 +245,10 @@ function readSpan(r: Reader, end: number, resource: Resource, scope: Scope): Spa
   };
   let sawTrace = false;
   let sawSpan = false;
+  const attrs: Count = { seen: 0, kept: 0 };
+  const events: Count = { seen: 0, kept: 0 };
+  const links: Count = { seen: 0, kept: 0 };
+  const { maxEvents, maxLinks } = ctx.limits;
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag >>> 3) {
@@ -370,7 +295,7 @@ function readSpan(r: Reader, end: number, resource: Resource, scope: Scope): Spa
         break;
       case SP.attributes:
         expect(tag, 2);
-        readAttribute(r, s.attributes);
+        readAttribute(r, s.attributes, attrs, 0, ctx);
         break;
       case SP.droppedAttributesCount:
         expect(tag, 0);
@@ -379,7 +304,8 @@ function readSpan(r: Reader, end: number, resource: Resource, scope: Scope): Spa
       case SP.events: {
         expect(tag, 2);
         const len = r.uint32();
-        s.events.push(readEvent(r, r.pos + len));
+        if (fits(events, maxEvents, Cut.events, ctx)) s.events.push(readEvent(r, r.pos + len, ctx));
+        else readEvent(r, r.pos + len, scratch(ctx));
         break;
       }
       case SP.droppedEventsCount:
@@ -390,9 +316,10 @@ function readSpan(r: Reader, end: number, resource: Resource, scope: Scope): Spa
         expect(tag, 2);
         const len = r.uint32();
         const linkEnd = r.pos + len;
-        const link = guard(() => readLink(r, linkEnd), undefined);
+        const keep = fits(links, maxLinks, Cut.links, ctx);
+        const link = guard(() => readLink(r, linkEnd, keep ? ctx : scratch(ctx)), undefined);
         r.pos = linkEnd;
-        if (link) s.links.push(link);
+        if (keep && link) s.links.push(link);
         break;
       }
       case SP.droppedLinksCount:
@@ -411,6 +338,10 @@ function readSpan(r: Reader, end: number, resource: Resource, scope: Scope): Spa
         r.skipType(tag & 7);
     }
   }
+  ended(r, end);
+  s.droppedAttributesCount += attrs.seen - attrs.kept;
+  s.droppedEventsCount += events.seen - events.kept;
+  s.droppedLinksCount += links.seen - links.kept;
   if (!error && !sawTrace) error = new FieldError('traceId is missing');
   if (!error && !sawSpan) error = new FieldError('spanId is missing');
   if (error) throw error;
@@ -424,10 +355,11 @@ function reject(batch: DecodedBatch<Span>, err: FieldError): void {
 }
 
 /** Decodes an ExportTraceServiceRequest. Throws (any Error) when the bytes are not one. */
-export function decodeTraceRequest(body: Uint8Array): DecodedBatch<Span> {
+export function decodeTraceRequest(body: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedBatch<Span> {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length);
   const r = protobuf.Reader.create(buf) as Reader;
   const batch: DecodedBatch<Span> = { items: [], rejected: 0, rejectReasons: [] };
+  const ctx = cutting(limits);
   while (r.pos < r.len) {
     const tag = r.uint32();
     if (tag >>> 3 !== REQ.resourceSpans) {
@@ -445,49 +377,57 @@ export function decodeTraceRequest(body: Uint8Array): DecodedBatch<Span> {
       if (t >>> 3 === RS.schemaUrl && (t & 7) === 2) schemaUrl = r.stringVerify();
       else r.skipType(t & 7);
     }
+    ended(r, rsEnd);
     r.pos = rsStart;
     let resource: Resource = { attributes: {}, droppedAttributesCount: 0, schemaUrl };
+    let resourceCut = 0;
     const scopeStarts: number[] = [];
     while (r.pos < rsEnd) {
       const t = r.uint32();
       if (t >>> 3 === RS.resource) {
         expect(t, 2);
         const len = r.uint32();
-        resource = readResource(r, r.pos + len, schemaUrl);
+        ctx.cut = 0;
+        resource = readResource(r, r.pos + len, schemaUrl, ctx);
+        resourceCut = ctx.cut;
       } else if (t >>> 3 === RS.scopeSpans) {
         expect(t, 2);
         scopeStarts.push(r.pos);
         r.skip(r.uint32());
       } else r.skipType(t & 7);
     }
+    ended(r, rsEnd);
     for (const start of scopeStarts) {
       r.pos = start;
       const ssEnd = r.uint32() + r.pos;
-      readScopeSpans(r, ssEnd, resource, batch);
+      readScopeSpans(r, ssEnd, resource, resourceCut, batch, ctx);
     }
     r.pos = rsEnd;
   }
   return batch;
 }
 
-function readScopeSpans(r: Reader, end: number, resource: Resource, batch: DecodedBatch<Span>): void {
+function readScopeSpans(r: Reader, end: number, resource: Resource, resourceCut: number, batch: DecodedBatch<Span>, ctx: Ctx): void {
   let schemaUrl = '';
-  let scopeRange: [number, number] | undefined;
-  const spans: [number, number][] = [];
+  let scopeStart = -1;
+  let scopeEnd = -1;
+  // Start and end of each span, flat: a body of empty spans must not cost an array per span.
+  const spans: number[] = [];
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag >>> 3) {
       case SS.scope: {
         expect(tag, 2);
         const len = r.uint32();
-        scopeRange = [r.pos, r.pos + len];
+        scopeStart = r.pos;
+        scopeEnd = r.pos + len;
         r.skip(len);
         break;
       }
       case SS.spans: {
         expect(tag, 2);
         const len = r.uint32();
-        spans.push([r.pos, r.pos + len]);
+        spans.push(r.pos, r.pos + len);
         r.skip(len);
         break;
       }
@@ -499,15 +439,30 @@ function readScopeSpans(r: Reader, end: number, resource: Resource, batch: Decod
         r.skipType(tag & 7);
     }
   }
+  ended(r, end);
   let scope: Scope = { name: '', version: '', attributes: {}, droppedAttributesCount: 0, schemaUrl };
-  if (scopeRange) {
-    r.pos = scopeRange[0];
-    scope = readScope(r, scopeRange[1], schemaUrl);
+  ctx.cut = resourceCut;
+  if (scopeStart >= 0) {
+    r.pos = scopeStart;
+    scope = readScope(r, scopeEnd, schemaUrl, ctx);
   }
-  for (const [spanStart, spanEnd] of spans) {
-    r.pos = spanStart;
+  // A resource or scope cut counts against each of its spans: their context is incomplete.
+  const contextCut = ctx.cut;
+  for (let i = 0; i < spans.length; i += 2) {
+    r.pos = spans[i]!;
+    ctx.cut = contextCut;
     try {
-      batch.items.push(readSpan(r, spanEnd, resource, scope));
+      if (ctx.budget <= 0) {
+        // Read it all the same: a body must be refused for the same bytes whatever the limits.
+        try {
+          readSpan(r, spans[i + 1]!, resource, scope, scratch(ctx));
+        } catch (err) {
+          if (!(err instanceof FieldError)) throw err;
+        }
+      }
+      spend(ctx, 'span');
+      batch.items.push(readSpan(r, spans[i + 1]!, resource, scope, ctx));
+      if (ctx.cut) countTruncated(batch, ctx.cut);
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
       reject(batch, err);

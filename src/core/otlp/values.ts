@@ -5,6 +5,7 @@
  * rejects one span or the whole request.
  */
 import type { Attributes, AttrValue } from '../model.js';
+import { type Count, Cut, type Cutting, KVLIST_MARKER_KEY, arrayMarker, depthMarker, fits, kvlistMarker, limitBytes, limitString, scratch } from './limits.js';
 
 export class FieldError extends Error {}
 
@@ -33,7 +34,7 @@ export function nanos(v: unknown, field: string): string {
   if (v === undefined || v === null) return '0';
   if (isLong(v)) return unsignedDecimal(v.high, v.low);
   if (typeof v === 'string') {
-    if (!/^\d{1,20}$/.test(v)) throw new FieldError(`${field} must be a non-negative integer, got ${JSON.stringify(v.slice(0, 40))}`);
+    if (!/^\d{1,20}$/.test(v)) throw new FieldError(`${field} must be a non-negative integer, got ${shown(v)}`);
     return v.replace(/^0+(?=\d)/, '');
   }
   if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return BigInt(Math.trunc(v)).toString();
@@ -55,6 +56,16 @@ export function int64(v: unknown, field: string): number | string {
     return Number.isSafeInteger(n) ? n : BigInt(v).toString();
   }
   throw new FieldError(`${field} must be an integer`);
+}
+
+/**
+ * A received value for an error message: short, and safe for any value (JSON.stringify of a
+ * hostile one overflows the stack or makes the partial-success message megabytes long).
+ */
+export function shown(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  return Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v;
 }
 
 export function uint(v: unknown, field: string): number {
@@ -91,7 +102,7 @@ export function id(v: unknown, bytes: number, field: string, optional = false): 
     else {
       const raw = Buffer.from(v, 'base64');
       if (raw.length !== bytes || raw.toString('base64').replace(/=+$/, '') !== v.replace(/=+$/, '')) {
-        throw new FieldError(`${field} must be ${bytes * 2} hex digits, got ${JSON.stringify(v.slice(0, 40))}`);
+        throw new FieldError(`${field} must be ${bytes * 2} hex digits, got ${shown(v)}`);
       }
       hex = raw.toString('hex');
     }
@@ -107,15 +118,43 @@ export function id(v: unknown, bytes: number, field: string, optional = false): 
 
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
-/** Nesting deeper than this is cut: a hostile value must not blow the stack. */
-const MAX_DEPTH = 32;
+/**
+ * `into[key] = value`, except that the key `__proto__` becomes an own property as JSON.parse
+ * makes it: assigning it would replace the object's prototype (or be ignored), losing the value.
+ */
+export function setAttribute(into: Attributes, key: string, value: AttrValue): void {
+  if (key === '__proto__') Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
+  else into[key] = value;
+}
 
-export function anyValue(v: unknown, field: string, depth = 0): AttrValue {
+
+/** Bytes given as Uint8Array (protobufjs) or base64 text (OTLP/JSON), as base64 cut to the limit. */
+function bytesValue(b: unknown, field: string, ctx: Cutting): string {
+  const max = ctx.limits.maxValueBytes;
+  let raw: Uint8Array;
+  if (b instanceof Uint8Array) raw = b;
+  else if (typeof b === 'string') {
+    // Base64 holds 3 bytes per 4 characters: only a long one needs decoding to be measured.
+    if (b.length <= (max / 3) * 4) return b;
+    raw = Buffer.from(b, 'base64');
+  } else throw new FieldError(`${field} bytesValue must be bytes`);
+  const out = limitBytes(raw, 0, raw.length, max);
+  if (out.cut) ctx.cut |= Cut.value;
+  return out.value;
+}
+
+/** `depth` counts the arrays and key/value lists around `v`; one more than the limit is cut. */
+export function anyValue(v: unknown, field: string, ctx: Cutting, depth = 0): AttrValue {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'object') throw new FieldError(`${field} must be an AnyValue object`);
-  if (depth > MAX_DEPTH) return '[truncated: nested too deep]';
   const o = v as Record<string, unknown>;
-  if (hasOwn(o, 'stringValue')) return str(o.stringValue, field);
+  if (hasOwn(o, 'stringValue')) {
+    const s = str(o.stringValue, field);
+    if (s.length <= ctx.limits.maxValueBytes / 3) return s;
+    const out = limitString(s, ctx.limits.maxValueBytes);
+    if (out.cut) ctx.cut |= Cut.value;
+    return out.value;
+  }
   if (hasOwn(o, 'boolValue')) {
     if (typeof o.boolValue !== 'boolean') throw new FieldError(`${field} boolValue must be a boolean`);
     return o.boolValue;
@@ -127,31 +166,49 @@ export function anyValue(v: unknown, field: string, depth = 0): AttrValue {
     if (typeof d === 'string' && /^(NaN|-?Infinity|-?\d+(\.\d+)?([eE][-+]?\d+)?)$/.test(d)) return Number(d);
     throw new FieldError(`${field} doubleValue must be a number`);
   }
-  if (hasOwn(o, 'arrayValue')) {
-    const values = listOf((o.arrayValue as { values?: unknown } | null)?.values, field);
-    return values.map((x, i) => anyValue(x, `${field}[${i}]`, depth + 1));
+  const isArray = hasOwn(o, 'arrayValue');
+  if (isArray || hasOwn(o, 'kvlistValue')) {
+    const inner = (isArray ? o.arrayValue : o.kvlistValue) as { values?: unknown } | null;
+    if (depth >= ctx.limits.maxValueDepth) {
+      ctx.cut |= Cut.depth;
+      return depthMarker(ctx.limits);
+    }
+    if (!isArray) return keyValues(inner?.values, field, ctx, depth + 1).attributes;
+    const values = listOf(inner?.values, field);
+    const c: Count = { seen: 0, kept: 0 };
+    const out: AttrValue[] = [];
+    values.forEach((x, i) => {
+      if (fits(c, ctx.limits.maxArrayValues, Cut.array, ctx)) out.push(anyValue(x, `${field}[${i}]`, ctx, depth + 1));
+      else anyValue(x, `${field}[${i}]`, scratch(ctx), depth + 1);
+    });
+    if (c.seen > c.kept) out.push(arrayMarker(c.seen - c.kept));
+    return out;
   }
-  if (hasOwn(o, 'kvlistValue')) {
-    return keyValues((o.kvlistValue as { values?: unknown } | null)?.values, field, depth + 1);
-  }
-  if (hasOwn(o, 'bytesValue')) {
-    const b = o.bytesValue;
-    if (b instanceof Uint8Array) return Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64');
-    if (typeof b === 'string') return b;
-    throw new FieldError(`${field} bytesValue must be bytes`);
-  }
+  if (hasOwn(o, 'bytesValue')) return bytesValue(o.bytesValue, field, ctx);
   return null;
 }
 
-export function keyValues(list: unknown, field: string, depth = 0): Attributes {
-  const out: Attributes = {};
-  for (const kv of listOf(list, field)) {
+/**
+ * A KeyValue list: the first maxAttributes entries, and how many more there were (for an
+ * attribute list's droppedAttributesCount). Inside a value (`depth` > 0) a marker entry says so.
+ */
+export function keyValues(list: unknown, field: string, ctx: Cutting, depth = 0): { attributes: Attributes; dropped: number } {
+  const attributes: Attributes = {};
+  const all = listOf(list, field);
+  const c: Count = { seen: 0, kept: 0 };
+  for (let i = 0; i < all.length; i++) {
+    const kv = all[i];
     if (typeof kv !== 'object' || kv === null) throw new FieldError(`${field} must hold key/value objects`);
     const { key, value } = kv as { key?: unknown; value?: unknown };
     const k = str(key, `${field} key`);
-    out[k] = anyValue(value, `${field}.${k}`, depth);
+    // The key names the field in an error message: a hostile key must not make it huge.
+    const where = `${field}.${k.length > 40 ? `${k.slice(0, 40)}…` : k}`;
+    if (fits(c, ctx.limits.maxAttributes, Cut.attributes, ctx)) setAttribute(attributes, k, anyValue(value, where, ctx, depth));
+    else anyValue(value, where, scratch(ctx), depth);
   }
-  return out;
+  const dropped = c.seen - c.kept;
+  if (dropped && depth > 0) setAttribute(attributes, KVLIST_MARKER_KEY, kvlistMarker(dropped));
+  return { attributes, dropped };
 }
 
 export function listOf(v: unknown, field: string): unknown[] {

@@ -1,0 +1,210 @@
+/**
+ * Decode limits: what is past them is cut and marked the same way by all three decoders
+ * (streaming protobuf, protobufjs reference, OTLP/JSON), counted in the dropped counts and the
+ * partial-success answer, and never changes which spans are accepted. Also the regressions the
+ * fuzz test found.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { Span } from '../../src/core/model.js';
+import { OtlpDecodeError, decodeLogs, decodeTraces, decodeTracesReference } from '../../src/core/otlp/decode.js';
+import { exportResponse } from '../../src/core/otlp/encode.js';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits, decodeLimits } from '../../src/core/otlp/limits.js';
+import { ExportTraceServiceResponse } from '../../src/core/otlp/schema.js';
+import { ingest } from '../../src/receiver/ingest.js';
+import { writeVarint } from '../helpers/fuzzCorpus.js';
+import { type Req, requestArb, toProtobuf, traceRequest } from '../helpers/otlpArb.js';
+
+const SMALL: DecodeLimits = { maxAttributes: 3, maxValueBytes: 8, maxArrayValues: 2, maxValueDepth: 2, maxEvents: 2, maxLinks: 1, maxRequestItems: 1000 };
+const TRACE = '5b8efff798038103d269b633813fc60c';
+const ids = (i: number): { traceId: string; spanId: string } => ({ traceId: TRACE, spanId: (i + 1).toString(16).padStart(16, '0') });
+
+/** The same request through all three decoders: they must agree; returns the result. */
+function decodeAll(req: Req, limits: DecodeLimits) {
+  const json = decodeTraces(Buffer.from(JSON.stringify(req)), 'json', limits);
+  const proto = toProtobuf(req);
+  const streamed = decodeTraces(proto, 'protobuf', limits);
+  assert.deepEqual(streamed, decodeTracesReference(proto, limits));
+  assert.deepEqual(streamed, json);
+  return streamed;
+}
+
+const str = (s: string) => ({ stringValue: s });
+const kvs = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}`, value: str(`v${i}`) }));
+
+describe('decode limits', () => {
+  it('defaults, and partial settings filled from them', () => {
+    assert.deepEqual(DEFAULT_DECODE_LIMITS, { maxAttributes: 4096, maxValueBytes: 4194304, maxArrayValues: 16384, maxValueDepth: 32, maxEvents: 8192, maxLinks: 1024, maxRequestItems: 1_000_000 });
+    assert.deepEqual(decodeLimits({ maxEvents: 10, maxLinks: -1, maxAttributes: 1.5 }), { ...DEFAULT_DECODE_LIMITS, maxEvents: 10 });
+  });
+
+  it('cuts attributes, events and links past the limits into the OTLP dropped counts', () => {
+    const span = {
+      ...ids(0), name: 's', attributes: kvs(5), droppedAttributesCount: 2,
+      events: Array.from({ length: 4 }, (_, i) => ({ name: `e${i}`, attributes: kvs(4, 'a') })), droppedEventsCount: 1,
+      links: [ids(1), ids(2), ids(3)],
+    };
+    const batch = decodeAll(traceRequest([span], kvs(4, 'r')), SMALL);
+    const s = batch.items[0]!;
+    assert.deepEqual(Object.keys(s.attributes), ['k0', 'k1', 'k2']);
+    assert.equal(s.droppedAttributesCount, 2 + 2);
+    assert.deepEqual(s.events.map((e) => [e.name, e.droppedAttributesCount]), [['e0', 1], ['e1', 1]]);
+    assert.equal(s.droppedEventsCount, 1 + 2);
+    assert.deepEqual([s.links.length, s.droppedLinksCount], [1, 2]);
+    assert.deepEqual([Object.keys(s.resource.attributes).length, s.resource.droppedAttributesCount], [3, 1]);
+    assert.deepEqual([batch.truncated, batch.rejected], [1, 0]);
+  });
+
+  it('cuts long strings at a character boundary and marks them; bytes, arrays, lists and depth likewise', () => {
+    const attributes = [
+      { key: 'ascii', value: str('abcdefghijkl') },
+      { key: 'multi', value: str('aé😀😀') },
+      { key: 'fits', value: str('12345678') },
+      { key: 'bytes', value: { bytesValue: Buffer.from('0123456789').toString('base64') } },
+    ];
+    const nested = [
+      { key: 'arr', value: { arrayValue: { values: [str('a'), str('b'), str('c'), str('d')] } } },
+      { key: 'kv', value: { kvlistValue: { values: kvs(5) } } },
+      { key: 'deep', value: { arrayValue: { values: [{ arrayValue: { values: [{ arrayValue: { values: [str('x')] } }] } }] } } },
+    ];
+    const batch = decodeAll(traceRequest([{ ...ids(0), attributes }, { ...ids(1), attributes: nested }]), { ...SMALL, maxAttributes: 4 });
+    const [a, b] = batch.items as [Span, Span];
+    assert.equal(a.attributes.ascii, 'abcdefgh…[truncated 4 of 12 bytes]');
+    // é is 2 bytes and 😀 4: 7 bytes hold whole characters, an 8th would split the second 😀.
+    assert.equal(a.attributes.multi, 'aé😀…[truncated 4 of 11 bytes]');
+    assert.equal(a.attributes.fits, '12345678');
+    assert.equal(a.attributes.bytes, `${Buffer.from('01234567').toString('base64')}…[truncated 2 of 10 bytes]`);
+    assert.deepEqual(b.attributes.arr, ['a', 'b', '[truncated: 2 more values]']);
+    assert.deepEqual(b.attributes.kv, { k0: 'v0', k1: 'v1', k2: 'v2', k3: 'v3', '…': '[truncated: 1 more entries]' });
+    assert.deepEqual(b.attributes.deep, [['[truncated: nested deeper than 2 levels]']]);
+    assert.equal(batch.truncated, 2);
+  });
+
+  it('keeps at most maxRequestItems items per request: then drops attributes and events, and rejects spans', () => {
+    const spans = Array.from({ length: 4 }, (_, i) => ({ ...ids(i), attributes: kvs(3), events: [{ name: 'e', attributes: kvs(1) }] }));
+    const batch = decodeAll(traceRequest(spans, kvs(1, 'r')), { ...DEFAULT_DECODE_LIMITS, maxRequestItems: 12 });
+    // 1 resource attribute, then per span itself, 3 attributes, 1 event and its attribute: the budget ends in the second span.
+    assert.deepEqual(batch.items.map((s) => [Object.keys(s.attributes).length, s.events.length, s.events[0]!.droppedAttributesCount]), [[3, 1, 0], [3, 1, 1]]);
+    assert.deepEqual([batch.truncated, batch.rejected], [1, 2]);
+    assert.match(batch.rejectReasons[0]!, /^span rejected: the request holds more than 12 spans, .*; send smaller batches$/);
+  });
+
+  it('says in the partial-success answer what was cut, without counting truncated spans as rejected', async () => {
+    const spans = [
+      { ...ids(0), attributes: [{ key: 'prompt', value: str('x'.repeat(20)) }] },
+      { ...ids(1), attributes: kvs(4) },
+      { ...ids(2) },
+      { traceId: 'zz', spanId: '01' },
+    ];
+    const stored: Span[] = [];
+    const sink = { addSpans: (s: Span[]) => stored.push(...s), addLogs: () => 0 };
+    const body = Buffer.from(JSON.stringify(traceRequest(spans)));
+    const result = await ingest(sink, 'traces', 'json', body, SMALL);
+    assert.ok(result.ok);
+    assert.deepEqual([result.accepted, result.rejected, stored.length], [3, 1, 3]);
+    assert.match(result.message, /^1 rejected: span rejected: traceId must be 32 hex digits.*\. 2 spans truncated \(more than 3 attributes; attribute value longer than 8 bytes\)$/);
+    const answer = ExportTraceServiceResponse.decode(exportResponse('traces', 'protobuf', result.rejected, result.message)).toJSON();
+    assert.equal(answer.partialSuccess.errorMessage, result.message);
+    const onlyCut = await ingest(sink, 'traces', 'protobuf', toProtobuf(traceRequest(spans.slice(0, 1))), SMALL);
+    assert.deepEqual(onlyCut, { ok: true, accepted: 1, rejected: 0, message: '1 span truncated (attribute value longer than 8 bytes)' });
+  });
+
+  it('never changes which spans are accepted: what is past a limit is still checked', () => {
+    const badLink = { ...ids(0), links: [ids(1), { traceId: 'abc', spanId: '0000000000000001' }] };
+    const badAttr = { ...ids(1), attributes: [...kvs(4), { key: 'b', value: { boolValue: 'yes' } }] };
+    for (const limits of [SMALL, DEFAULT_DECODE_LIMITS]) {
+      const json = decodeTraces(Buffer.from(JSON.stringify(traceRequest([badLink, badAttr]))), 'json', limits);
+      assert.equal(json.rejected, 2);
+      assert.equal(decodeTraces(toProtobuf(traceRequest([badLink])), 'protobuf', limits).rejected, 1);
+    }
+    // Invalid UTF-8 past the cut point still refuses a protobuf body.
+    const proto = toProtobuf(traceRequest([{ ...ids(0), attributes: [{ key: 's', value: str('a'.repeat(20)) }] }]));
+    proto[proto.lastIndexOf(0x61)] = 0xff;
+    assert.throws(() => decodeTraces(proto, 'protobuf', SMALL), OtlpDecodeError);
+    // And in a span rejected for the request's budget (found by the fuzz test: the store, re-decoding with the defaults, refused the body).
+    const twoSpans = toProtobuf(traceRequest([ids(0), { ...ids(1), name: 'aaaa' }]));
+    twoSpans[twoSpans.lastIndexOf(0x61)] = 0xff;
+    assert.throws(() => decodeTraces(twoSpans, 'protobuf', { ...SMALL, maxRequestItems: 1 }), OtlpDecodeError);
+  });
+
+  it('agrees across decoders for random requests and limits (fast-check)', () => {
+    const limitsArb = fc.oneof(
+      fc.constant(DEFAULT_DECODE_LIMITS),
+      fc.record({ maxAttributes: fc.integer({ min: 1, max: 6 }), maxValueBytes: fc.integer({ min: 1, max: 40 }), maxArrayValues: fc.integer({ min: 1, max: 4 }), maxValueDepth: fc.integer({ min: 1, max: 4 }), maxEvents: fc.integer({ min: 1, max: 3 }), maxLinks: fc.integer({ min: 1, max: 3 }), maxRequestItems: fc.integer({ min: 1, max: 40 }) }),
+    );
+    fc.assert(fc.property(requestArb, limitsArb, (req, limits) => void decodeAll(req, limits)), { seed: 20261125, numRuns: 600 });
+  });
+});
+
+describe('hostile bodies (fuzz regressions)', () => {
+  it('a length that runs past its message is refused at once, not re-read for every message (was quadratic)', () => {
+    // 30,000 resourceSpans, each holding a scopeSpans whose length claims the rest of the body.
+    const n = 30_000;
+    const body = Buffer.alloc(n * 7);
+    for (let i = 0; i < n; i++) {
+      const rest = body.length - (i * 7 + 7);
+      body.set([0x0a, 0x05, 0x12, (rest & 0x7f) | 0x80, ((rest >>> 7) & 0x7f) | 0x80, ((rest >>> 14) & 0x7f) | 0x80, rest >>> 21], i * 7);
+    }
+    const t = performance.now();
+    assert.throws(() => decodeTraces(body, 'protobuf'), /runs .* past the end of its message/);
+    assert.ok(performance.now() - t < 1000);
+  });
+
+  it('a hostile enum value or key makes a short rejection message, not a stack overflow or megabytes', () => {
+    const deep = JSON.parse('['.repeat(50_000) + ']'.repeat(50_000)) as unknown;
+    const doc = traceRequest([{ ...ids(0), kind: deep }, { ...ids(1), attributes: [{ key: 'k'.repeat(1_000_000), value: { boolValue: 1 } }] }]);
+    const text = JSON.stringify(doc, (k, v) => (k === 'kind' ? 'DEEP' : v)).replace('"DEEP"', '['.repeat(50_000) + ']'.repeat(50_000));
+    const batch = decodeTraces(Buffer.from(text), 'json');
+    assert.equal(batch.rejected, 2);
+    assert.ok(batch.rejectReasons.join('').length < 300, batch.rejectReasons.join('; '));
+  });
+
+  it('keeps an attribute named __proto__ as an attribute', () => {
+    const req = traceRequest([{ ...ids(0), attributes: [{ key: '__proto__', value: { kvlistValue: { values: kvs(1) } } }, { key: 'x', value: str('y') }] }]);
+    const s = decodeAll(req, DEFAULT_DECODE_LIMITS).items[0]!;
+    assert.equal(Object.getPrototypeOf(s.attributes), Object.prototype);
+    assert.deepEqual(Object.keys(s.attributes), ['__proto__', 'x']);
+    assert.deepEqual(s.attributes.__proto__, { k0: 'v0' });
+  });
+
+  it('100,000 levels of protobuf nesting: cut for traces, refused for logs, no stack overflow', () => {
+    const depth = 100_000;
+    // AnyValue{arrayValue: ArrayValue{values: AnyValue{…}}}, built from the inside out.
+    const leaf = Buffer.from([0x0a, 0x01, 0x78]);
+    const headers: Buffer[] = [];
+    let length = leaf.length;
+    for (let i = 0; i < depth; i++) {
+      for (const tag of [0x0a, 0x2a]) {
+        const header = Buffer.concat([Buffer.from([tag]), writeVarint(length)]);
+        headers.push(header);
+        length += header.length;
+      }
+    }
+    const value = Buffer.concat([...headers.reverse(), leaf]);
+    const kv = Buffer.concat([Buffer.from([0x0a, 0x01, 0x64, 0x12]), writeVarint(value.length), value]);
+    const span = Buffer.concat([Buffer.from([0x0a, 0x10]), Buffer.from(TRACE, 'hex'), Buffer.from([0x12, 0x08]), Buffer.from(ids(0).spanId, 'hex'), Buffer.from([0x4a]), writeVarint(kv.length), kv]);
+    const wrap = (field: number, inner: Buffer) => Buffer.concat([Buffer.from([(field << 3) | 2]), writeVarint(inner.length), inner]);
+    const traces = wrap(1, wrap(2, wrap(2, span)));
+    const s = decodeTraces(traces, 'protobuf').items[0]!;
+    assert.match(JSON.stringify(s.attributes.d), /nested deeper than 32 levels/);
+    // The same value as a log record's body (ExportLogsServiceRequest.resourceLogs.scopeLogs.logRecords.body = 5).
+    const logs = wrap(1, wrap(2, wrap(2, Buffer.concat([Buffer.from([0x2a]), writeVarint(value.length), value]))));
+    assert.throws(() => decodeLogs(logs, 'protobuf'), OtlpDecodeError);
+  });
+
+  it('8 MiB of empty events in one span: kept to maxEvents, quickly, with bounded memory', () => {
+    const events = Buffer.alloc(8 * 1024 * 1024);
+    for (let i = 0; i < events.length; i += 2) events.set([0x5a, 0x00], i);
+    // The span is the innermost message: append the events to it and fix the three lengths around it.
+    const span = Buffer.concat([Buffer.from([0x0a, 0x10]), Buffer.from(TRACE, 'hex'), Buffer.from([0x12, 0x08]), Buffer.from(ids(0).spanId, 'hex'), events]);
+    const wrap = (field: number, inner: Buffer) => Buffer.concat([Buffer.from([(field << 3) | 2]), writeVarint(inner.length), inner]);
+    const body = wrap(1, wrap(2, wrap(2, span)));
+    const before = process.memoryUsage().heapUsed;
+    const t = performance.now();
+    const s = decodeTraces(body, 'protobuf').items[0]!;
+    assert.ok(performance.now() - t < 5000);
+    assert.deepEqual([s.events.length, s.droppedEventsCount], [DEFAULT_DECODE_LIMITS.maxEvents, events.length / 2 - DEFAULT_DECODE_LIMITS.maxEvents]);
+    assert.ok(process.memoryUsage().heapUsed - before < 256 * 1024 * 1024);
+  });
+});
