@@ -27,11 +27,16 @@ export async function ingest(
   // Metrics are accepted and dropped, so SDKs that export every signal log no errors.
   if (signal === 'metrics') return { ok: true, accepted: 0, rejected: 0, message: '' };
   let batch: DecodedBatch<unknown>;
+  // Spans past the store's per-trace limit: not stored, so answered as rejected.
+  let overLimit: { count: number; limit: number } | null = null;
   try {
     if (signal === 'traces') {
       const decoded = decodeTraces(body, encoding, limits);
       batch = decoded;
-      if (decoded.items.length) await sink.addSpans(decoded.items, { encoding, body });
+      if (decoded.items.length && sink.addSpansCounted) {
+        const stored = await sink.addSpansCounted(decoded.items, { encoding, body });
+        if (stored.truncated) overLimit = { count: stored.truncated, limit: stored.maxSpansPerTrace };
+      } else if (decoded.items.length) await sink.addSpans(decoded.items, { encoding, body });
     } else {
       const decoded = decodeLogs(body, encoding, limits);
       batch = decoded;
@@ -42,8 +47,11 @@ export async function ingest(
     if (err instanceof StoreBusyError) return { ok: false, busy: true, message: `Spanlens is busy storing earlier batches (${err.message}); retry shortly` };
     throw err;
   }
-  const rejected = batch.rejected ? `${batch.rejected} rejected: ${batch.rejectReasons.join('; ')}` : '';
+  const reasons = [...batch.rejectReasons];
+  if (overLimit) reasons.push(`${overLimit.count} not stored: their trace reached ${overLimit.limit} spans (spanlens.limits.spansPerTrace)`);
+  const rejectedCount = batch.rejected + (overLimit?.count ?? 0);
+  const rejected = rejectedCount ? `${rejectedCount} rejected: ${reasons.join('; ')}` : '';
   const truncated = truncationMessage(batch, signal === 'traces' ? 'spans' : 'log records', limits);
   const message = rejected && truncated ? `${rejected}. ${truncated}` : rejected || truncated;
-  return { ok: true, accepted: batch.items.length, rejected: batch.rejected, message };
+  return { ok: true, accepted: batch.items.length - (overLimit?.count ?? 0), rejected: rejectedCount, message };
 }

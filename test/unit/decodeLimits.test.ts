@@ -12,6 +12,7 @@ import { OtlpDecodeError, decodeLogs, decodeTraces, decodeTracesReference } from
 import { exportResponse } from '../../src/core/otlp/encode.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits, decodeLimits } from '../../src/core/otlp/limits.js';
 import { ExportTraceServiceResponse } from '../../src/core/otlp/schema.js';
+import { SpanStore } from '../../src/core/store/spanStore.js';
 import { ingest } from '../../src/receiver/ingest.js';
 import { writeVarint } from '../helpers/fuzzCorpus.js';
 import { type Req, requestArb, toProtobuf, traceRequest } from '../helpers/otlpArb.js';
@@ -108,6 +109,21 @@ describe('decode limits', () => {
     assert.equal(answer.partialSuccess.errorMessage, result.message);
     const onlyCut = await ingest(sink, 'traces', 'protobuf', toProtobuf(traceRequest(spans.slice(0, 1))), SMALL);
     assert.deepEqual(onlyCut, { ok: true, accepted: 1, rejected: 0, message: '1 span truncated (attribute value longer than 8 bytes)' });
+  });
+
+  it('answers spans past the store\'s per-trace limit as rejected, saying why, and stores the rest', async () => {
+    const store = await SpanStore.open({ maxSpansPerTrace: 3 });
+    try {
+      const spans = Array.from({ length: 5 }, (_, i) => ({ ...ids(i), name: `s${i}` }));
+      const result = await ingest(store, 'traces', 'protobuf', toProtobuf(traceRequest(spans)));
+      assert.deepEqual(result, { ok: true, accepted: 3, rejected: 2, message: '2 rejected: 2 not stored: their trace reached 3 spans (spanlens.limits.spansPerTrace)' });
+      assert.equal(store.getTrace(TRACE).length, 3);
+      assert.equal(store.listTraces(10)[0]?.truncatedSpans, 2);
+      const answer = ExportTraceServiceResponse.decode(exportResponse('traces', 'protobuf', result.rejected, result.message)).toJSON();
+      assert.deepEqual(answer.partialSuccess, { rejectedSpans: '2', errorMessage: result.message });
+    } finally {
+      await store.close();
+    }
   });
 
   it('never changes which spans are accepted: what is past a limit is still checked', () => {

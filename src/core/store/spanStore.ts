@@ -194,7 +194,9 @@ export class SpanStore {
         if (cut) throw new StoreError(cut);
         db = new SQL.Database(bytes);
         epoch = readEpoch(db);
-        checkStructure(db);
+        // A read-only reader (the CLI's show and export) moves nothing aside: a damaged page
+        // fails its query with SQLite's message instead, and the reader does not pay a full walk.
+        if (!options.readOnly) checkStructure(db);
       } catch (err) {
         db?.close();
         db = undefined;
