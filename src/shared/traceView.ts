@@ -91,6 +91,8 @@ export interface SpanDetail {
   tool: ToolExecution | null;
   /** Where in the workspace the span was made, when the host could tell (absent in exported files). */
   source?: SourceLocation | null;
+  /** What the sender's SDK or Spanlens' limits left out (OTLP dropped counts); absent when nothing. */
+  dropped?: { attributes: number; events: number; links: number };
 }
 
 /**

@@ -18,6 +18,13 @@ describe('trace view', () => {
     for (const row of view.spans) if (row.parentId) assert.ok(view.spans.findIndex((r) => r.id === row.parentId) < view.spans.indexOf(row), 'a parent comes before its children');
   });
 
+  it('carries the OTLP dropped counts into the detail, only when something was dropped', () => {
+    const [span] = makeTrace(1);
+    assert.equal(spanDetail(span!, []).dropped, undefined);
+    const cut = spanDetail({ ...span!, droppedAttributesCount: 3, droppedEventsCount: 0, droppedLinksCount: 2 }, []);
+    assert.deepEqual(cut.dropped, { attributes: 3, events: 0, links: 2 });
+  });
+
   it('marks orphans, leaves out duplicates and places rows on the trace clock', () => {
     const spans = makeTrace(4);
     const orphan: Span = { ...spans[3]!, spanId: 'f'.repeat(16), parentSpanId: 'e'.repeat(16) };

@@ -121,6 +121,14 @@ describe('detail pane: an LLM call', () => {
     assert.equal(await page.locator('[data-section=attributes] .sl-attr-row:visible').count(), total);
   });
 
+  it('says what the sender or the limits dropped, and nothing when nothing was', async () => {
+    const { page } = view;
+    assert.equal(await page.locator('[data-field=dropped]').count(), 0);
+    await view.render({ ...detail, dropped: { attributes: 12, events: 1, links: 0 } });
+    assert.equal(squash(await page.locator('[data-section=attributes] [data-field=dropped]').innerText()), 'Dropped 12 attributes, 1 event');
+    await view.render(detail);
+  });
+
   it('copies message text, tool arguments, attribute values and the whole span as JSON', async () => {
     const { page } = view;
     const before = (await view.calls()).length;

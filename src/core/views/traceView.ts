@@ -48,7 +48,8 @@ export function traceView(traceId: string, spans: Span[], prices?: Record<string
 
 export function spanDetail(span: Span, logs: LogRecord[], prices?: Record<string, Price>): SpanDetail {
   const n = normalizeSpan(span, logs, { prices });
-  return {
+  const dropped = { attributes: span.droppedAttributesCount, events: span.droppedEventsCount, links: span.droppedLinksCount };
+  const detail: SpanDetail = {
     traceId: span.traceId,
     spanId: span.spanId,
     parentSpanId: span.parentSpanId || null,
@@ -66,6 +67,8 @@ export function spanDetail(span: Span, logs: LogRecord[], prices?: Record<string
     llm: n.llm,
     tool: n.tool,
   };
+  if (dropped.attributes || dropped.events || dropped.links) detail.dropped = dropped;
+  return detail;
 }
 
 /** A trace with every span's detail, for a page that has no host to ask. */

@@ -37,7 +37,18 @@ export function renderAttributes(detail: SpanDetail, actions: DetailActions): HT
   const scope = detail.scope.name || detail.scope.version
     ? h('div', { class: 'sl-scope', attrs: { 'data-field': 'scope' } }, h('span', { class: 'sl-label' }, 'Scope '), h('code', null, [detail.scope.name, detail.scope.version].filter(Boolean).join(' ')))
     : null;
-  return section('Attributes', 'attributes', h('div', { class: 'sl-filter-row' }, filter, count), ...groups, scope);
+  return section('Attributes', 'attributes', h('div', { class: 'sl-filter-row' }, filter, count), ...groups, scope, droppedNote(detail));
+}
+
+/** `Not received: 12 attributes, 3 events`: cut by the sender's SDK or by Spanlens' limits. */
+function droppedNote(detail: SpanDetail): HTMLElement | null {
+  const d = detail.dropped;
+  if (!d) return null;
+  const parts = [[d.attributes, 'attribute'], [d.events, 'event'], [d.links, 'link']]
+    .filter(([n]) => (n as number) > 0)
+    .map(([n, what]) => `${String(n)} ${String(what)}${n === 1 ? '' : 's'}`);
+  return h('div', { class: 'sl-dropped', attrs: { 'data-field': 'dropped', title: 'Left out by the sender\'s SDK limits or by Spanlens\' own (OTLP dropped counts)' } },
+    h('span', { class: 'sl-label' }, 'Dropped '), parts.join(', '));
 }
 
 function table(title: string, attributes: ShownAttribute[], rows: Row[], actions: DetailActions): HTMLElement {
