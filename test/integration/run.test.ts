@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { LlmCall } from '../../src/shared/llm';
 import { CLI } from '../helpers/cli';
 import { FAKE, startFakeOpenAI, type FakeOpenAI } from '../helpers/fakeOpenAI';
+import { FAKE_PROVIDERS, startFakeProviders } from '../helpers/fakeProviders';
 
 const APPS = path.resolve(__dirname, '../fixtures/run-apps');
 
@@ -47,10 +48,10 @@ after(async () => {
 });
 
 /** Async (not spawnSync): the fake server runs in this process. */
-function runApp(dir: string, command: string[], name: string, onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void): Promise<Ran> {
+function runApp(dir: string, command: string[], name: string, onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void, extraEnv: NodeJS.ProcessEnv = {}): Promise<Ran> {
   const db = path.join(tmp, `${name}.db`);
   const cwd = path.join(APPS, dir);
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-fake' };
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-fake', ...extraEnv };
   delete env.NODE_OPTIONS;
   const child = spawn(process.execPath, [CLI, 'run', '--db', db, '--workspace', cwd, '--', ...command], { cwd, env });
   let stdout = '';
@@ -205,6 +206,28 @@ describe('spanlens run', { timeout: 120_000 }, () => {
     // LangChain's model run (patched in the ES module copy of @langchain/core) and the SDK's call.
     assert.deepEqual(spans.map((s) => `${s.kind} ${s.name}`), ['llm chat gpt-4o-mini', 'llm chat gpt-4o-mini'], `spans: ${spans.map((s) => s.name).join(', ')}`);
     for (const s of spans) assertCallSite(s, file, markerLine(file, 'invoke'));
+  });
+
+  it('traces the current Anthropic and Gemini SDKs (@anthropic-ai/sdk 1.x, @google/genai) on their call lines', async () => {
+    const providers = await startFakeProviders();
+    try {
+      const ran = await runApp('providers', ['node', 'app.cjs'], 'providers', undefined, { FAKE_PROVIDERS_URL: providers.url });
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.equal(ran.stdout.trim(), `${FAKE_PROVIDERS.anthropic.text} | ${FAKE_PROVIDERS.gemini.text}`);
+      const file = path.join(APPS, 'providers/app.cjs');
+      const calls = llmSpans(spansOf(ran, path.join(APPS, 'providers')));
+      const claude = calls.find((s) => s.llm?.provider === 'anthropic');
+      const gemini = calls.find((s) => s.llm?.requestModel === 'gemini-2.5-flash');
+      assert.ok(claude && gemini, `LLM spans: ${calls.map((s) => `${s.name} (${s.llm?.provider})`).join(', ')}`);
+      assertCallSite(claude, file, markerLine(file, 'anthropic'));
+      assertCallSite(gemini, file, markerLine(file, 'gemini'));
+      assert.equal(claude.llm?.output[0]?.content, FAKE_PROVIDERS.anthropic.text);
+      assert.deepEqual([claude.llm?.usage.inputTokens, claude.llm?.usage.outputTokens], [FAKE_PROVIDERS.anthropic.inputTokens, FAKE_PROVIDERS.anthropic.outputTokens]);
+      assert.equal(gemini.llm?.output[0]?.content, FAKE_PROVIDERS.gemini.text);
+      assert.equal(gemini.llm?.usage.inputTokens, FAKE_PROVIDERS.gemini.promptTokens);
+    } finally {
+      await providers.close();
+    }
   });
 
   it('adds to a program\'s own tracer provider: every span exported once, with call sites', async () => {

@@ -12,4 +12,4 @@ export const LANGCHAIN_MANAGER = /[\\/]@langchain[\\/]core[\\/]dist[\\/]callback
  * The ES modules import-in-the-middle wraps. Only those something is patched in: wrapping every
  * module costs start-up time and can break modules with unusual exports.
  */
-export const ESM_INCLUDE: (string | RegExp)[] = ['openai', '@anthropic-ai/sdk', '@opentelemetry/api', LANGCHAIN_MANAGER_ESM];
+export const ESM_INCLUDE: (string | RegExp)[] = ['openai', '@anthropic-ai/sdk', '@google/genai', '@opentelemetry/api', LANGCHAIN_MANAGER_ESM];

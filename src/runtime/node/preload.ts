@@ -12,7 +12,8 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { defaultResource, detectResources, envDetector } from '@opentelemetry/resources';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { AnthropicInstrumentation } from '@traceloop/instrumentation-anthropic';
+import { GenAIInstrumentation } from '@traceloop/instrumentation-google-generativeai';
+import { SpanlensAnthropicInstrumentation } from './anthropicGaps';
 import { SpanlensOpenAIInstrumentation } from './openaiGaps';
 import IitmHook from 'import-in-the-middle';
 import path from 'node:path';
@@ -65,7 +66,7 @@ function start(): void {
     onApi(exports as ApiExports);
   });
 
-  const instrumentations: Instrumentation[] = [new SpanlensOpenAIInstrumentation(), new AnthropicInstrumentation()];
+  const instrumentations: Instrumentation[] = [new SpanlensOpenAIInstrumentation(), new SpanlensAnthropicInstrumentation(), new GenAIInstrumentation()];
   registerInstrumentations({ instrumentations, tracerProvider: switcher });
   hookLangChain(langChainBundle, switcher, skipFiles, (m) => process.stderr.write(`[spanlens] ${m}\n`));
 
