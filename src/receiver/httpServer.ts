@@ -1,12 +1,16 @@
 /**
  * OTLP/HTTP: POST /v1/traces, /v1/logs and /v1/metrics with protobuf or JSON bodies, gzip or
  * deflate or none. The size limit is measured after decompression while streaming, so a gzip
- * bomb is refused without ever being inflated past the limit.
+ * bomb is refused without ever being inflated past the limit. Who may send is decided first
+ * (access.ts), before a body is read. Overload is answered 503 with Retry-After, which OTLP
+ * exporters retry: when the store has too many batches queued, and when the bodies of requests
+ * in flight together pass a budget (so many large requests at once cannot exhaust memory).
  */
 import http from 'node:http';
 import zlib from 'node:zlib';
 import type { Encoding } from '../core/otlp/decode.js';
 import { GrpcCode, type Signal, exportResponse, statusBody } from '../core/otlp/encode.js';
+import { type AccessPolicy, decideHttp } from './access.js';
 import { ingest } from './ingest.js';
 import type { IngestSink, Logger } from './sink.js';
 
@@ -14,9 +18,20 @@ export interface HttpReceiverOptions {
   sink: IngestSink;
   log: Logger;
   maxBodyBytes: number;
+  access: AccessPolicy;
   /** Told of each request's outcome, for status counts. */
   onRequest?: (signal: Signal, accepted: number) => void;
+  /**
+   * Most request-body bytes held at once, across requests (read, decoded or waiting for the
+   * store); past it new requests are answered 503 with Retry-After. Default: the larger of
+   * maxBodyBytes and DEFAULT_MAX_IN_FLIGHT_BYTES.
+   */
+  maxInFlightBytes?: number;
 }
+
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+/** Seconds an exporter told the receiver is busy waits before retrying (OTLP exporters honour it). */
+const RETRY_AFTER_SECONDS = '1';
 
 const PATHS: Record<string, Signal> = {
   '/v1/traces': 'traces',
@@ -34,17 +49,92 @@ const MIME: Record<Encoding, string> = { protobuf: 'application/x-protobuf', jso
 
 class BodyTooLarge extends Error {}
 class BadEncoding extends Error {}
+class ReceiverBusy extends Error {}
+
+/** A request's part of the in-flight budget; given back when its response closes (sent or aborted). */
+interface BodyShare {
+  /** Takes `bytes` more; false when that passes the budget while other requests hold some. */
+  take(bytes: number): boolean;
+  describe(): string;
+}
+
+/**
+ * Request-body bytes held at once. Without it, concurrent large requests (each within
+ * maxBodyBytes) would be read into memory together, however many there are. A request alone
+ * may always go past the budget, so any body within maxBodyBytes is eventually accepted.
+ */
+class BodyBudget {
+  private held = 0;
+
+  constructor(private readonly limit: number) {}
+
+  share(res: http.ServerResponse): BodyShare {
+    let mine = 0;
+    res.once('close', () => {
+      this.held -= mine;
+      mine = 0;
+    });
+    return {
+      take: (bytes) => {
+        if (this.held + bytes > this.limit && this.held > mine) return false;
+        this.held += bytes;
+        mine += bytes;
+        return true;
+      },
+      describe: () => `${mb(this.held)} MB of request bodies are being received or stored, at most ${mb(this.limit)} MB at once`,
+    };
+  }
+}
+
+const mb = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(1);
+
+/** Refusals already logged, so a client retrying in a loop does not flood the log. */
+const MAX_LOGGED_REFUSALS = 100;
 
 export function createHttpReceiver(options: HttpReceiverOptions): http.Server {
+  const logged = new Set<string>();
+  const budget = new BodyBudget(options.maxInFlightBytes ?? Math.max(options.maxBodyBytes, DEFAULT_MAX_IN_FLIGHT_BYTES));
   return http.createServer((req, res) => {
-    void handle(req, res, options).catch((err: Error) => {
+    if (!admitted(req, res, options, logged)) return;
+    void handle(req, res, options, budget).catch((err: Error) => {
       options.log.error(`[receiver] HTTP request failed: ${err.stack ?? err.message}`);
       if (!res.headersSent) send(res, 500, 'json', statusBody('json', GrpcCode.INTERNAL, `internal error: ${err.message}`));
     });
   });
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, options: HttpReceiverOptions): Promise<void> {
+/** Applies the access policy: false when the request is answered already (refused, or a preflight). */
+function admitted(req: http.IncomingMessage, res: http.ServerResponse, options: HttpReceiverOptions, logged: Set<string>): boolean {
+  const h = req.headers;
+  const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(', ') : v);
+  const decision = decideHttp(options.access, {
+    method: req.method ?? 'GET',
+    host: h.host,
+    origin: one(h.origin),
+    authorization: h.authorization,
+    requestMethod: one(h['access-control-request-method']),
+    requestHeaders: one(h['access-control-request-headers']),
+    requestPrivateNetwork: one(h['access-control-request-private-network']),
+  });
+  for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
+  if (decision.kind === 'allow') return true;
+  req.resume(); // the body, if any, is not wanted
+  if (decision.kind === 'preflight') {
+    res.writeHead(204, { 'Content-Length': 0 });
+    res.end();
+    return false;
+  }
+  if (!logged.has(decision.message) && logged.size < MAX_LOGGED_REFUSALS) {
+    logged.add(decision.message);
+    options.log.warn(`[receiver] refused a request (${decision.status}): ${decision.message}`);
+  }
+  // The Status body in the request's own encoding, as OTLP exporters expect for errors.
+  const encoding = CONTENT_TYPES[(h['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()] ?? 'json';
+  send(res, decision.status, encoding, statusBody(encoding, decision.code, decision.message));
+  return false;
+}
+
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, options: HttpReceiverOptions, budget: BodyBudget): Promise<void> {
   const path = (req.url ?? '/').split('?')[0]!.replace(/(.)\/+$/, '$1');
   const signal = PATHS[path];
   if (!signal) {
@@ -64,21 +154,20 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
   }
   let body: Buffer;
   try {
-    body = await readBody(req, options.maxBodyBytes);
+    body = await readBody(req, options.maxBodyBytes, budget.share(res));
   } catch (err) {
     if (err instanceof BodyTooLarge) {
       res.setHeader('Connection', 'close');
       send(res, 413, encoding, statusBody(encoding, GrpcCode.RESOURCE_EXHAUSTED, err.message));
     } else if (err instanceof BadEncoding) {
       send(res, err.message.startsWith('unsupported') ? 415 : 400, encoding, statusBody(encoding, GrpcCode.INVALID_ARGUMENT, err.message));
-    } else throw err;
+    } else if (err instanceof ReceiverBusy) sendBusy(res, encoding, err.message);
+    else throw err;
     return;
   }
   const result = await ingest(options.sink, signal, encoding, body);
   if (!result.ok && result.busy) {
-    // OTLP exporters retry 503 after Retry-After.
-    res.setHeader('Retry-After', '1');
-    send(res, 503, encoding, statusBody(encoding, GrpcCode.UNAVAILABLE, result.message));
+    sendBusy(res, encoding, result.message);
     return;
   }
   if (!result.ok) {
@@ -96,15 +185,33 @@ function send(res: http.ServerResponse, status: number, encoding: Encoding, body
   res.end(body);
 }
 
-/** Reads the body, inflating as it streams; never holds more than maxBytes of decompressed data. */
-function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
+/** Overload: 503 with Retry-After, which OTLP/HTTP exporters honour and then send the same batch again. */
+function sendBusy(res: http.ServerResponse, encoding: Encoding, message: string): void {
+  res.setHeader('Retry-After', RETRY_AFTER_SECONDS);
+  send(res, 503, encoding, statusBody(encoding, GrpcCode.UNAVAILABLE, message));
+}
+
+/**
+ * Reads the body, inflating as it streams; never holds more than maxBytes of decompressed data,
+ * nor more than the share of the in-flight budget it could take (the declared length up front).
+ */
+function readBody(req: http.IncomingMessage, maxBytes: number, share: BodyShare): Promise<Buffer> {
   const contentEncoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   const declared = Number(req.headers['content-length']);
   const tooLarge = (): BodyTooLarge => new BodyTooLarge(`request body is larger than ${maxBytes} bytes after decompression (spanlens.receiver.maxBodyBytes)`);
+  const busy = (): ReceiverBusy => new ReceiverBusy(`Spanlens is busy: ${share.describe()}; retry shortly`);
   return new Promise<Buffer>((resolve, reject) => {
     let source: NodeJS.ReadableStream;
+    let taken = 0;
     if (contentEncoding === 'identity' || contentEncoding === '') {
       if (declared > maxBytes) return reject(tooLarge());
+      if (declared > 0) {
+        if (!share.take(declared)) {
+          req.resume(); // drain, keeping none of it, so the connection serves the retry
+          return reject(busy());
+        }
+        taken = declared;
+      }
       source = req;
     } else if (contentEncoding === 'gzip' || contentEncoding === 'deflate') {
       const inflate = contentEncoding === 'gzip' ? zlib.createGunzip() : zlib.createInflate();
@@ -121,16 +228,24 @@ function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> 
     }
     const chunks: Buffer[] = [];
     let total = 0;
+    let refused = false;
+    const refuse = (err: Error): void => {
+      refused = true;
+      chunks.length = 0;
+      if (source !== req) {
+        req.unpipe(source as zlib.Gunzip);
+        (source as zlib.Gunzip).destroy();
+      }
+      req.resume(); // drain what the client still sends, keeping none of it
+      reject(err);
+    };
     source.on('data', (chunk: Buffer) => {
+      if (refused) return;
       total += chunk.length;
-      if (total > maxBytes) {
-        if (source !== req) {
-          req.unpipe(source as zlib.Gunzip);
-          (source as zlib.Gunzip).destroy();
-        }
-        req.resume(); // drain what the client still sends, keeping none of it
-        reject(tooLarge());
-        return;
+      if (total > maxBytes) return refuse(tooLarge());
+      if (total > taken) {
+        if (!share.take(total - taken)) return refuse(busy());
+        taken = total;
       }
       chunks.push(chunk);
     });
