@@ -24,14 +24,9 @@ async function main(): Promise<void> {
   store.onDidChange((change) => post({ kind: 'change', change, spanCount: store.spanCount }));
   store.onDidChangeStorage((state) => post({ kind: 'storage', state }));
   const workspaces = new Workspaces();
-  const acks = new DurableAcks(store);
   port.on('message', (req: StoreRequest) => {
     void handle(store, workspaces, req).then(
-      (value) => {
-        acks.post({ kind: 'result', id: req.id, value, spanCount: store.spanCount });
-        // The port closes right after: answer now, after every batch before it.
-        if (req.op === 'close') acks.release();
-      },
+      (value) => postDurably(store, { kind: 'result', id: req.id, value, spanCount: store.spanCount }),
       (err) => post({ kind: 'error', id: req.id, error: errorOf(err) }),
     );
   });
@@ -40,27 +35,18 @@ async function main(): Promise<void> {
 
 /**
  * Results wait for the journal: a batch is acknowledged (and the exporter drops it) only once
- * its record is written to the file, so a reloaded or killed window loses no acknowledged
- * batch. One write per turn of the event loop covers every batch stored in it.
+ * its record is written to the file, so a reloaded or killed window loses no acknowledged batch.
+ * The write happens as each result is ready, not later in the turn: a reply held back behind the
+ * batches queued after it would hold the exporters back too (ingest fell by a sixth that way).
  */
-class DurableAcks {
-  private readonly waiting: StoreReply[] = [];
-
-  constructor(private readonly store: SpanStore) {}
-
-  post(reply: StoreReply): void {
-    if (this.waiting.push(reply) === 1) setImmediate(() => this.release());
+function postDurably(store: SpanStore, reply: StoreReply): void {
+  try {
+    // Nothing to write (a query): returns at once.
+    store.flush();
+  } catch {
+    // The store is closed: it flushed when it closed.
   }
-
-  release(): void {
-    if (this.waiting.length === 0) return;
-    try {
-      this.store.flush();
-    } catch {
-      // The store is closed: it flushed when it closed.
-    }
-    for (const reply of this.waiting.splice(0)) post(reply);
-  }
+  post(reply);
 }
 
 /** Workspace indexes by root: built once, on the first request, and kept up to date by 'workspaceChanged'. */
