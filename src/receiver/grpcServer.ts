@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Signal } from '../core/otlp/encode.js';
 import { exportResponse } from '../core/otlp/encode.js';
 import { type AccessPolicy, decideGrpc } from './access.js';
-import { ingest } from './ingest.js';
+import { type IngestResult, ingest } from './ingest.js';
 import type { IngestSink, Logger } from './sink.js';
 
 export interface GrpcReceiverOptions {
@@ -58,7 +58,7 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): grpc.Server {
         return;
       }
       try {
-        const result = await ingest(options.sink, signal, 'protobuf', call.request);
+        const result = await ingestWhenRoom(() => ingest(options.sink, signal, 'protobuf', call.request), call.getDeadline());
         if (!result.ok && result.busy) {
           callback({ code: grpc.status.UNAVAILABLE, details: result.message });
           return;
@@ -79,6 +79,31 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): grpc.Server {
     server.addService(exportMethod(service), { Export });
   }
   return server;
+}
+
+/** Longest a call without a deadline waits for the store to have room. */
+const MAX_WAIT_MS = 10_000;
+/** A call is answered this long before its deadline at the latest, so the answer still reaches it. */
+const DEADLINE_MARGIN_MS = 200;
+
+/**
+ * Ingests, waiting for room while the store is busy, up to the call's deadline. OTLP/HTTP
+ * answers busy with 503 and exporters retry; the OpenTelemetry JS gRPC exporter does not retry
+ * UNAVAILABLE (Go, Java and Python do) and would drop the batch, so gRPC waits instead.
+ */
+async function ingestWhenRoom(attempt: () => Promise<IngestResult>, deadline: grpc.Deadline): Promise<IngestResult> {
+  const due = typeof deadline === 'number' ? deadline : deadline.getTime();
+  const giveUpAt = Math.min(Number.isFinite(due) ? due - DEADLINE_MARGIN_MS : Infinity, Date.now() + MAX_WAIT_MS);
+  let pause = 25;
+  for (;;) {
+    const result = await attempt();
+    if (result.ok || !result.busy) return result;
+    // Jittered, so that waiting calls do not all come back at once.
+    const wait = Math.min(pause * (0.5 + Math.random()), giveUpAt - Date.now());
+    if (wait <= 0) return result;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    pause = Math.min(pause * 2, 400);
+  }
 }
 
 /** Binds to host:port, resolving to the bound port; rejects with the bind error. */
