@@ -26,6 +26,8 @@ export async function ingest(
 ): Promise<IngestResult> {
   // Metrics are accepted and dropped, so SDKs that export every signal log no errors.
   if (signal === 'metrics') return { ok: true, accepted: 0, rejected: 0, message: '' };
+  // Refused anyway: spare the receiver's thread the decode (every retry would pay it again).
+  if (sink.busy) return { ok: false, busy: true, message: 'Spanlens is busy storing earlier batches; retry shortly' };
   let batch: DecodedBatch<unknown>;
   // Spans past the store's per-trace limit: not stored, so answered as rejected.
   let overLimit: { count: number; limit: number } | null = null;

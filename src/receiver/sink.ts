@@ -8,6 +8,8 @@ export interface IngestSink {
   /** As addSpans, also saying how many spans a trace's span limit kept out (the store has it). */
   addSpansCounted?(spans: Span[], raw?: RawBody): AddSpansResult | Promise<AddSpansResult>;
   addLogs(logs: LogRecord[], raw?: RawBody): number | Promise<number>;
+  /** True while a batch would be refused as busy: the receiver then answers before decoding it. */
+  readonly busy?: boolean;
 }
 
 export interface Logger {

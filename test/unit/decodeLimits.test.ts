@@ -126,6 +126,17 @@ describe('decode limits', () => {
     }
   });
 
+  it('answers busy before decoding while the store would refuse the batch anyway', async () => {
+    let stored = 0;
+    const sink = { busy: true, addSpans: () => ++stored, addLogs: () => 0 };
+    // Not even JSON: a decode would answer 400; busy comes first.
+    const result = await ingest(sink, 'traces', 'json', Buffer.from('not json'));
+    assert.deepEqual(result, { ok: false, busy: true, message: 'Spanlens is busy storing earlier batches; retry shortly' });
+    sink.busy = false;
+    assert.equal((await ingest(sink, 'traces', 'json', Buffer.from(JSON.stringify(traceRequest([ids(0)]))))).ok, true);
+    assert.equal(stored, 1);
+  });
+
   it('never changes which spans are accepted: what is past a limit is still checked', () => {
     const badLink = { ...ids(0), links: [ids(1), { traceId: 'abc', spanId: '0000000000000001' }] };
     const badAttr = { ...ids(1), attributes: [...kvs(4), { key: 'b', value: { boolValue: 'yes' } }] };

@@ -71,6 +71,11 @@ export class StoreClient {
     worker.on('exit', (code) => this.fail(new StoreError(`the store worker stopped (exit code ${code})`)));
   }
 
+  /** True while as many batches wait for the worker as it may queue: the next one would be refused. */
+  get busy(): boolean {
+    return this.batchesInFlight >= this.maxPendingBatches;
+  }
+
   /** `maxPendingBatches`: how many batches may wait for the worker before new ones are refused. */
   static open(options: StoreOptions = {}, maxPendingBatches = MAX_PENDING_BATCHES): Promise<StoreClient> {
     const { onWarning: _onWarning, ...data } = options;
