@@ -10,7 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { standaloneHtml, webviewHtml } from '../../src/core/views/webviewHtml.js';
 import type { HostMessage, WebviewMessage, WebviewState } from '../../src/shared/protocol.js';
 import type { TraceBundle } from '../../src/shared/traceView.js';
@@ -154,4 +155,20 @@ export function useWebviewHarness(): { browser(): Browser; origin(): string } {
     server?.close();
   });
   return { browser: () => browser!, origin: () => origin };
+}
+
+/**
+ * A page for an exported HTML file, in an offline context that lets the file itself load and
+ * aborts anything else, recording every request and page error. The caller navigates to `url`.
+ */
+export async function offlineFilePage(browser: Browser, file: string): Promise<{ context: BrowserContext; page: Page; url: string; requests: string[]; errors: string[] }> {
+  const context = await browser.newContext({ offline: true });
+  const page = await context.newPage();
+  const url = pathToFileURL(file).href;
+  const requests: string[] = [];
+  const errors: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await context.route('**/*', (route) => (route.request().url() === url ? route.continue() : route.abort()));
+  return { context, page, url, requests, errors };
 }

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { decodeTraces } from '../../src/core/otlp/decode.js';
@@ -18,7 +17,7 @@ import { traceBundle } from '../../src/core/views/traceView.js';
 import type { TraceBundle } from '../../src/shared/traceView.js';
 import { HOSTILE, PWN_FLAG, REMOTE_HOST, hugeLineText } from '../fixtures/hostile/corpus.js';
 import { hostileRequestBody } from '../fixtures/hostile/trace.js';
-import { type WebviewPage, answerDetails, openWebview, useWebviewHarness, webviewDist } from './harness.js';
+import { answerDetails, offlineFilePage, openWebview, type WebviewPage, useWebviewHarness, webviewDist } from './harness.js';
 
 /** The decoded hostile trace, with the full 10 MB line put back where the decoder's value limit cut it. */
 function hostileBundle(): { bundle: TraceBundle; llm: string; tool: string } {
@@ -159,16 +158,9 @@ describe('hostile corpus in the trace webview and the exported file', () => {
     assert.ok(Date.now() - t0 < 10_000, 'the export is built in time');
     for (const h of HOSTILE) assert.ok(!html.includes(h.text) || !/[<>"'&]/.test(h.text), `${h.id} appears raw in the HTML`);
     writeFileSync(file, html);
-    const context = await harness.browser().newContext({ offline: true });
-    const page = await context.newPage();
+    const { context, page, url, requests, errors } = await offlineFilePage(harness.browser(), file);
     const w = watch(page);
     await page.addInitScript(WATCH);
-    const url = pathToFileURL(file).href;
-    const requests: string[] = [];
-    const errors: string[] = [];
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await context.route('**/*', (route) => (route.request().url() === url ? route.continue() : route.abort()));
     try {
       await page.goto(url);
       await page.locator(`.row[data-span-id="${rows[0]!.id}"]`).waitFor();

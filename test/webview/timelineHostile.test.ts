@@ -4,13 +4,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Span } from '../../src/core/model.js';
 import { traceBundle } from '../../src/core/views/traceView.js';
 import { readCompressed } from '../../src/core/views/webviewHtml.js';
-import { answerDetails, openWebview, standaloneFile, useWebviewHarness } from './harness.js';
+import { answerDetails, offlineFilePage, openWebview, standaloneFile, useWebviewHarness } from './harness.js';
 import { nestedTrace } from './traces.js';
 
 const PAYLOADS = [
@@ -93,14 +92,7 @@ describe('hostile trace text', () => {
     const html = standaloneFile(bundle, `${payload(0)} trace`);
     assert.equal(html.includes('</script><script>window.__pwned'), false, 'the embedded JSON cannot close its element');
     writeFileSync(file, html);
-    const context = await harness.browser().newContext({ offline: true });
-    const page = await context.newPage();
-    const url = pathToFileURL(file).href;
-    const requests: string[] = [];
-    const errors: string[] = [];
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await context.route('**/*', (route) => (route.request().url() === url ? route.continue() : route.abort()));
+    const { context, page, url, requests, errors } = await offlineFilePage(harness.browser(), file);
     try {
       await page.goto(url);
       const rows = bundle.view.spans;
