@@ -1,9 +1,12 @@
 /** The store in its worker thread behind the real receiver: acknowledged means stored, queries answer, the worker closes cleanly. */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { decodeTraces } from '../../src/core/otlp/decode.js';
 import { SpanStore } from '../../src/core/store/spanStore.js';
 import { StoreClient } from '../../src/core/store/storeClient.js';
 import { OtlpReceiver } from '../../src/receiver/receiver.js';
@@ -12,6 +15,10 @@ import { jsonBody, protobufBody, sdkSpans } from '../helpers/payloads.js';
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function bulkySpans(count: number, prefix: string): ReadableSpan[] {
+  return sdkSpans(count, prefix).map((s) => ({ ...s, spanContext: () => s.spanContext(), attributes: { ...s.attributes, prompt: randomBytes(48 * 1024).toString('base64') } }) as ReadableSpan);
+}
 
 describe('store worker', () => {
   it('stores what the receiver acknowledged, answers queries, imports and exports, and persists on close', async () => {
@@ -49,6 +56,25 @@ describe('store worker', () => {
     const reopened = await SpanStore.open({ path: file, readOnly: true });
     assert.equal(reopened.spanCount, 50);
     await reopened.close();
+  });
+
+  it('answers a view\'s query ahead of the batches queued before it, and stores those in order', async () => {
+    const client = await StoreClient.open({});
+    try {
+      // Bulky bodies (64 spans with 64 KB that compress poorly): cheap to send, slow to store.
+      const bodies = Array.from({ length: 16 }, (_, i) => protobufBody(bulkySpans(64, `queued-${i}`)));
+      const order: string[] = [];
+      const adds = bodies.map((body, i) =>
+        client.addSpans(decodeTraces(body, 'protobuf').items, { encoding: 'protobuf', body }).then(() => order.push(`add ${i}`)));
+      const listed = client.call('listTraces', 100).then(() => order.push('list'));
+      await Promise.all([...adds, listed]);
+      // Sent after all sixteen batches, answered before most of them were stored.
+      assert.ok(order.indexOf('list') <= 4, order.join(', '));
+      assert.deepEqual(order.filter((o) => o !== 'list'), bodies.map((_, i) => `add ${i}`));
+      assert.equal(client.spanCount, 16 * 64);
+    } finally {
+      await client.close();
+    }
   });
 
   it('answers 503 with Retry-After when more batches wait than the worker may queue, losing none it acknowledged', async () => {

@@ -24,11 +24,18 @@ async function main(): Promise<void> {
   store.onDidChange((change) => post({ kind: 'change', change, spanCount: store.spanCount }));
   store.onDidChangeStorage((state) => post({ kind: 'storage', state }));
   const workspaces = new Workspaces();
-  port.on('message', (req: StoreRequest) => {
+  const run = (req: StoreRequest): void => {
     void handle(store, workspaces, req).then(
       (value) => postDurably(store, { kind: 'result', id: req.id, value, spanCount: store.spanCount }),
       (err) => post({ kind: 'error', id: req.id, error: errorOf(err) }),
     );
+  };
+  const batches = new BatchQueue(run);
+  port.on('message', (req: StoreRequest) => {
+    if (req.op === 'addRows' || req.op === 'addLogs') return batches.push(req);
+    // Closing stores what was received first.
+    if (req.op === 'close') batches.drain();
+    run(req);
   });
   post({ kind: 'ready', spanCount: store.spanCount, storage: store.storage });
 }
@@ -47,6 +54,38 @@ function postDurably(store: SpanStore, reply: StoreReply): void {
     // The store is closed: it flushed when it closed.
   }
   post(reply);
+}
+
+/**
+ * Received batches, stored one per turn of the event loop, in order. Everything else (the views'
+ * queries) is answered as it arrives: under load a tree refresh would otherwise wait behind every
+ * batch queued before it (seconds, in the soak).
+ */
+class BatchQueue {
+  private readonly queue: StoreRequest[] = [];
+  private scheduled = false;
+
+  constructor(private readonly run: (req: StoreRequest) => void) {}
+
+  push(req: StoreRequest): void {
+    this.queue.push(req);
+    this.schedule();
+  }
+
+  drain(): void {
+    for (let req = this.queue.shift(); req; req = this.queue.shift()) this.run(req);
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const req = this.queue.shift();
+      if (req) this.run(req);
+      this.schedule();
+    });
+  }
 }
 
 /** Workspace indexes by root: built once, on the first request, and kept up to date by 'workspaceChanged'. */
