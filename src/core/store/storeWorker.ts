@@ -63,27 +63,28 @@ function postDurably(store: SpanStore, reply: StoreReply): void {
  */
 class BatchQueue {
   private readonly queue: StoreRequest[] = [];
-  private scheduled = false;
+  /** A batch ran in this turn: the next waits for the next turn, after the messages that came meanwhile. */
+  private waiting = false;
 
   constructor(private readonly run: (req: StoreRequest) => void) {}
 
   push(req: StoreRequest): void {
     this.queue.push(req);
-    this.schedule();
+    if (!this.waiting) this.next();
   }
 
   drain(): void {
     for (let req = this.queue.shift(); req; req = this.queue.shift()) this.run(req);
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.queue.length === 0) return;
-    this.scheduled = true;
+  private next(): void {
+    const req = this.queue.shift();
+    if (!req) return;
+    this.run(req);
+    this.waiting = true;
     setImmediate(() => {
-      this.scheduled = false;
-      const req = this.queue.shift();
-      if (req) this.run(req);
-      this.schedule();
+      this.waiting = false;
+      this.next();
     });
   }
 }
