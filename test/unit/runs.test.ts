@@ -95,6 +95,24 @@ describe('pins, deletes and retention', () => {
     await store.close();
   });
 
+  it('keeps the newest traces of every run still going, not the whole of the newest one', async () => {
+    // Two apps sending side by side (as in the soak): retention must not empty one of them.
+    const store = await SpanStore.open({ retention: { maxTraces: 6 }, quietGapMs: 60_000 });
+    const old = traceOf(res({ 'spanlens.run.id': 'finished' }), T0);
+    store.addSpans(old);
+    for (let t = 0; t < 6; t++) {
+      for (const app of ['a', 'b']) store.addSpans(traceOf(res({ 'spanlens.run.id': `app-${app}` }), T0 + BigInt(1000 + t * 5) * SEC + (app === 'b' ? SEC : 0n)));
+    }
+    const deleted = store.enforceRetention();
+    assert.equal(deleted.length, 7);
+    assert.ok(deleted.includes(old[0]!.traceId), 'the run that ended goes first');
+    const kept = store.listRuns().map((r) => [r.runId, r.traceCount]).sort();
+    assert.deepEqual(kept, [['app-a', 3], ['app-b', 3]]);
+    const starts = store.listTraces(10, 0).map((t) => BigInt(t.startTimeUnixNano));
+    assert.ok(starts.every((s) => s >= T0 + 1015n * SEC), 'the newest traces of both runs are kept');
+    await store.close();
+  });
+
   it('keeps the database under maxBytes', async () => {
     const store = await SpanStore.open({ retention: { maxBytes: 2 * 1024 * 1024 } });
     for (let i = 0; i < 60; i++) {

@@ -609,15 +609,24 @@ export class SpanTables {
   }
 
   /**
-   * Traces to delete so that at most `maxTraces` remain: the oldest unpinned runs first, whole;
-   * within the newest run only its oldest traces, so the run being watched keeps its latest.
+   * The `excess` traces to delete first: the oldest unpinned runs that have ended, whole, then
+   * the oldest traces of the runs still going.
    */
   oldestUnpinned(excess: number): string[] {
     if (excess <= 0) return [];
+    // Runs still going (their last span within the quiet gap of the newest one) count as equally
+    // recent, so their oldest traces go first rather than the whole of whichever run is older:
+    // apps running side by side each keep their newest traces.
+    const newest = this.scalar(`SELECT MAX(end_ns) FROM runs`);
+    if (newest === null) return [];
+    const gapNs = BigInt(this.options.quietGapMs ?? DEFAULT_QUIET_GAP_MS) * 1_000_000n;
+    const current = BigInt(unpadNs(newest as string)) - gapNs;
+    const cutoff = padNs((current > 0n ? current : 0n).toString());
     const rows = this.all(
       `SELECT t.trace_id FROM traces t JOIN runs r ON r.run_id = t.run_id
-       WHERE t.pinned = 0 AND r.pinned = 0 ORDER BY r.end_ns, t.start_ns LIMIT ?`,
-      [excess],
+       WHERE t.pinned = 0 AND r.pinned = 0
+       ORDER BY CASE WHEN r.end_ns >= ? THEN ? ELSE r.end_ns END, t.start_ns LIMIT ?`,
+      [cutoff, cutoff, excess],
     );
     return rows.map((r) => r[0] as string);
   }
