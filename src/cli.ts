@@ -34,7 +34,8 @@ const USAGE = `Usage:
 The database defaults to ./${DEFAULT_DB}.
 serve: with --token (or SPANLENS_TOKEN) every export needs "Authorization: Bearer SECRET"
 (OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20SECRET); a --host other than loopback needs one.
-Browser pages on loopback origins may export; --allowed-origin adds others (exact origins).`;
+Browser pages on loopback origins may export; --allowed-origin adds others (exact origins).
+serve prints its ports as a JSON line, and another if a lost port makes it move; it exits 1 if it cannot listen again.`;
 
 class UsageError extends Error {}
 
@@ -112,6 +113,13 @@ async function serve(args: string[]): Promise<void> {
   // Handlers first: a caller may signal as soon as it reads the ports line.
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // A port lost while serving: a new ports line once it listens again elsewhere; exit 1 if it cannot.
+  receiver.onDidChange((change) => {
+    if (change.kind === 'listening' && change.moved) process.stdout.write(`${JSON.stringify({ http: change.address.http, grpc: change.address.grpc })}\n`);
+    if (change.kind !== 'stopped' || stopping) return;
+    stopping = true;
+    void store.close().then(() => process.exit(1));
+  });
   const address = await receiver.start();
   process.stdout.write(`${JSON.stringify({ http: address.http, grpc: address.grpc })}\n`);
 }

@@ -3,11 +3,16 @@
  * dropped) with @grpc/grpc-js. Messages pass through as raw bytes and are decoded by the same
  * code as OTLP/HTTP; grpc-js enforces the size limit after decompression (RESOURCE_EXHAUSTED).
  * With a token set, calls without `authorization: Bearer <token>` metadata are UNAUTHENTICATED.
+ * Each call's message counts against the receiver's in-flight budget (shared with OTLP/HTTP), and
+ * past it the call waits for room before its message is read, up to its deadline. The receiver
+ * owns the listening socket (grpcSocketServer), so it sees when that socket stops listening.
  */
+import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { Signal } from '../core/otlp/encode.js';
 import { exportResponse } from '../core/otlp/encode.js';
 import { type AccessPolicy, decideGrpc } from './access.js';
+import type { InFlightBudget } from './inFlight.js';
 import { type IngestResult, ingest } from './ingest.js';
 import type { IngestSink, Logger } from './sink.js';
 
@@ -17,6 +22,8 @@ export interface GrpcReceiverOptions {
   maxBodyBytes: number;
   access: AccessPolicy;
   onRequest?: (signal: Signal, accepted: number) => void;
+  /** Bytes in flight across the receiver (inFlight.ts). */
+  budget: InFlightBudget;
 }
 
 const raw = (b: Buffer): Buffer => b;
@@ -44,6 +51,7 @@ const SERVICES: [Signal, string][] = [
 export function createGrpcReceiver(options: GrpcReceiverOptions): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxBodyBytes,
+    interceptors: [budgetInterceptor(options)],
   });
   let refusalLogged = false;
   for (const [signal, service] of SERVICES) {
@@ -92,8 +100,7 @@ const DEADLINE_MARGIN_MS = 200;
  * UNAVAILABLE (Go, Java and Python do) and would drop the batch, so gRPC waits instead.
  */
 async function ingestWhenRoom(attempt: () => Promise<IngestResult>, deadline: grpc.Deadline): Promise<IngestResult> {
-  const due = typeof deadline === 'number' ? deadline : deadline.getTime();
-  const giveUpAt = Math.min(Number.isFinite(due) ? due - DEADLINE_MARGIN_MS : Infinity, Date.now() + MAX_WAIT_MS);
+  const giveUpAt = waitLimit(deadline);
   let pause = 25;
   for (;;) {
     const result = await attempt();
@@ -106,11 +113,87 @@ async function ingestWhenRoom(attempt: () => Promise<IngestResult>, deadline: gr
   }
 }
 
-/** Binds to host:port, resolving to the bound port; rejects with the bind error. */
-export function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    // An IPv6 address needs brackets in a gRPC target.
-    const target = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-    server.bindAsync(`${target}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
-  });
+/** When a call waiting for room gives up: before its deadline, so the answer still reaches it. */
+function waitLimit(deadline: grpc.Deadline): number {
+  const due = typeof deadline === 'number' ? deadline : deadline.getTime();
+  return Math.min(Number.isFinite(due) ? due - DEADLINE_MARGIN_MS : Infinity, Date.now() + MAX_WAIT_MS);
+}
+
+/** Shortest gap between two log lines about calls answered UNAVAILABLE for want of room. */
+const BUSY_LOG_EVERY_MS = 10_000;
+
+/**
+ * Holds each call's message to the in-flight budget. grpc-js reads a call's message only once
+ * its metadata is passed on, so a call waits here before it is read (HTTP/2 flow control keeps
+ * the rest at the client): the budget bounds the messages held, not only those being decoded.
+ * The size is unknown until read, so a call reserves the size of recent messages on its method
+ * (at first the largest allowed, or the whole budget) and settles to the real size once read:
+ * a message larger than its guess is counted in full (it is in memory already), which may pass
+ * the budget until it is answered, and new calls wait meanwhile. The share is held until the
+ * call is answered, through any wait for the store.
+ */
+function budgetInterceptor(options: GrpcReceiverOptions): grpc.ServerInterceptor {
+  const { budget, log } = options;
+  const recent = new Map<string, number>();
+  let lastBusyLog = 0;
+  let unloggedBusy = 0;
+  return (method, call) => {
+    const share = budget.share();
+    const ended = new AbortController();
+    const giveUpAt = waitLimit(call.getDeadline());
+    const done = (): void => {
+      ended.abort();
+      share.release();
+    };
+    const busy = (): void => {
+      if (ended.signal.aborted) return; // cancelled or answered meanwhile
+      const details = `Spanlens is busy: ${budget.describe()}; retry shortly`;
+      unloggedBusy++;
+      if (Date.now() - lastBusyLog >= BUSY_LOG_EVERY_MS) {
+        log.warn(`[receiver] ${unloggedBusy} gRPC export(s) answered UNAVAILABLE at their deadline, still waiting for room: ${budget.describe()}`);
+        lastBusyLog = Date.now();
+        unloggedBusy = 0;
+      }
+      done();
+      call.sendStatus({ code: grpc.status.UNAVAILABLE, details });
+    };
+    let exempt = false;
+    return new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, pass) => {
+            // A call refused for its token takes no share; the handler answers it.
+            const auth = metadata.get('authorization')[0];
+            if (!decideGrpc(options.access, typeof auth === 'string' ? auth : undefined).ok) {
+              exempt = true;
+              return pass(metadata);
+            }
+            const guess = (): number => Math.min(recent.get(method.path) ?? options.maxBodyBytes, options.maxBodyBytes, budget.limit);
+            void budget.takeWhenRoom(share, guess, giveUpAt, ended.signal).then((ok) => (ok ? pass(metadata) : busy()));
+          },
+          onReceiveMessage: (message: Buffer, pass) => {
+            const size = message.length;
+            // Follows the larger messages and forgets them slowly.
+            recent.set(method.path, Math.max(size, Math.round((recent.get(method.path) ?? size) * 0.75)));
+            if (!exempt && !ended.signal.aborted) share.settle(size);
+            pass(message);
+          },
+          onCancel: done,
+        }),
+      sendStatus: (status, pass) => {
+        done();
+        pass(status);
+      },
+    });
+  };
+}
+
+/**
+ * The gRPC listening socket, owned by the receiver instead of grpc-js (bindAsync), whose
+ * listeners are out of reach: the receiver can then tell when the socket stops listening and
+ * listen again. Each connection is handed to the gRPC server.
+ */
+export function grpcSocketServer(server: grpc.Server): net.Server {
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  return net.createServer((socket) => injector.injectConnection(socket));
 }

@@ -4,13 +4,15 @@
  * bomb is refused without ever being inflated past the limit. Who may send is decided first
  * (access.ts), before a body is read. Overload is answered 503 with Retry-After, which OTLP
  * exporters retry: when the store has too many batches queued, and when the bodies of requests
- * in flight together pass a budget (so many large requests at once cannot exhaust memory).
+ * in flight together pass the budget shared with gRPC (inFlight.ts), so many large requests at
+ * once cannot exhaust memory.
  */
 import http from 'node:http';
 import zlib from 'node:zlib';
 import type { Encoding } from '../core/otlp/decode.js';
 import { GrpcCode, type Signal, exportResponse, statusBody } from '../core/otlp/encode.js';
 import { type AccessPolicy, decideHttp } from './access.js';
+import { type BudgetShare, DEFAULT_MAX_IN_FLIGHT_BYTES, InFlightBudget } from './inFlight.js';
 import { ingest } from './ingest.js';
 import type { IngestSink, Logger } from './sink.js';
 
@@ -22,14 +24,16 @@ export interface HttpReceiverOptions {
   /** Told of each request's outcome, for status counts. */
   onRequest?: (signal: Signal, accepted: number) => void;
   /**
-   * Most request-body bytes held at once, across requests (read, decoded or waiting for the
-   * store); past it new requests are answered 503 with Retry-After. Default: the larger of
-   * maxBodyBytes and DEFAULT_MAX_IN_FLIGHT_BYTES.
+   * Request-body bytes held at once (read, decoded or waiting for the store), shared with gRPC;
+   * past it new requests are answered 503 with Retry-After. Default: a budget of its own, the
+   * larger of maxBodyBytes and DEFAULT_MAX_IN_FLIGHT_BYTES.
    */
-  maxInFlightBytes?: number;
+  budget?: InFlightBudget;
 }
 
-export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+// Where it was defined before the budget was shared; the soak test imports it from here.
+export { DEFAULT_MAX_IN_FLIGHT_BYTES };
+
 /** Seconds an exporter told the receiver is busy waits before retrying (OTLP exporters honour it). */
 const RETRY_AFTER_SECONDS = '1';
 
@@ -51,49 +55,19 @@ class BodyTooLarge extends Error {}
 class BadEncoding extends Error {}
 class ReceiverBusy extends Error {}
 
-/** A request's part of the in-flight budget; given back when its response closes (sent or aborted). */
-interface BodyShare {
-  /** Takes `bytes` more; false when that passes the budget while other requests hold some. */
-  take(bytes: number): boolean;
-  describe(): string;
+/** A request's part of the in-flight budget, given back when its response closes (sent or aborted). */
+function shareFor(budget: InFlightBudget, res: http.ServerResponse): BudgetShare {
+  const share = budget.share();
+  res.once('close', () => share.release());
+  return share;
 }
-
-/**
- * Request-body bytes held at once. Without it, concurrent large requests (each within
- * maxBodyBytes) would be read into memory together, however many there are. A request alone
- * may always go past the budget, so any body within maxBodyBytes is eventually accepted.
- */
-class BodyBudget {
-  private held = 0;
-
-  constructor(private readonly limit: number) {}
-
-  share(res: http.ServerResponse): BodyShare {
-    let mine = 0;
-    res.once('close', () => {
-      this.held -= mine;
-      mine = 0;
-    });
-    return {
-      take: (bytes) => {
-        if (this.held + bytes > this.limit && this.held > mine) return false;
-        this.held += bytes;
-        mine += bytes;
-        return true;
-      },
-      describe: () => `${mb(this.held)} MB of request bodies are being received or stored, at most ${mb(this.limit)} MB at once`,
-    };
-  }
-}
-
-const mb = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(1);
 
 /** Refusals already logged, so a client retrying in a loop does not flood the log. */
 const MAX_LOGGED_REFUSALS = 100;
 
 export function createHttpReceiver(options: HttpReceiverOptions): http.Server {
   const logged = new Set<string>();
-  const budget = new BodyBudget(options.maxInFlightBytes ?? Math.max(options.maxBodyBytes, DEFAULT_MAX_IN_FLIGHT_BYTES));
+  const budget = options.budget ?? new InFlightBudget(Math.max(options.maxBodyBytes, DEFAULT_MAX_IN_FLIGHT_BYTES));
   return http.createServer((req, res) => {
     if (!admitted(req, res, options, logged)) return;
     void handle(req, res, options, budget).catch((err: Error) => {
@@ -134,7 +108,7 @@ function admitted(req: http.IncomingMessage, res: http.ServerResponse, options: 
   return false;
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, options: HttpReceiverOptions, budget: BodyBudget): Promise<void> {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, options: HttpReceiverOptions, budget: InFlightBudget): Promise<void> {
   const path = (req.url ?? '/').split('?')[0]!.replace(/(.)\/+$/, '$1');
   const signal = PATHS[path];
   if (!signal) {
@@ -154,7 +128,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
   }
   let body: Buffer;
   try {
-    body = await readBody(req, options.maxBodyBytes, budget.share(res));
+    body = await readBody(req, options.maxBodyBytes, budget, shareFor(budget, res));
   } catch (err) {
     if (err instanceof BodyTooLarge) {
       res.setHeader('Connection', 'close');
@@ -195,11 +169,11 @@ function sendBusy(res: http.ServerResponse, encoding: Encoding, message: string)
  * Reads the body, inflating as it streams; never holds more than maxBytes of decompressed data,
  * nor more than the share of the in-flight budget it could take (the declared length up front).
  */
-function readBody(req: http.IncomingMessage, maxBytes: number, share: BodyShare): Promise<Buffer> {
+function readBody(req: http.IncomingMessage, maxBytes: number, budget: InFlightBudget, share: BudgetShare): Promise<Buffer> {
   const contentEncoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   const declared = Number(req.headers['content-length']);
   const tooLarge = (): BodyTooLarge => new BodyTooLarge(`request body is larger than ${maxBytes} bytes after decompression (spanlens.receiver.maxBodyBytes)`);
-  const busy = (): ReceiverBusy => new ReceiverBusy(`Spanlens is busy: ${share.describe()}; retry shortly`);
+  const busy = (): ReceiverBusy => new ReceiverBusy(`Spanlens is busy: ${budget.describe()}; retry shortly`);
   return new Promise<Buffer>((resolve, reject) => {
     let source: NodeJS.ReadableStream;
     let taken = 0;

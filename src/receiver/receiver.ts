@@ -1,14 +1,19 @@
 /**
  * The OTLP receiver: HTTP and gRPC servers on one host, each on its configured port or, when
- * that port is taken, on a free one (and it says so). Owned by whoever starts it; stop() ends both.
+ * that port is taken, on a free one (and it says so). Request bytes in flight are bounded by one
+ * budget for both (inFlight.ts). A port lost while running is listened on again (portKeeper.ts)
+ * and the change reported (onDidChange). Owned by whoever starts it; stop() ends both.
  */
 import type http from 'node:http';
+import type net from 'node:net';
 import type * as grpc from '@grpc/grpc-js';
 import { Emitter } from '../core/events.js';
 import type { Signal } from '../core/otlp/encode.js';
 import { accessPolicy } from './access.js';
-import { bindGrpc, createGrpcReceiver } from './grpcServer.js';
+import { createGrpcReceiver, grpcSocketServer } from './grpcServer.js';
 import { createHttpReceiver } from './httpServer.js';
+import { DEFAULT_MAX_IN_FLIGHT_BYTES, InFlightBudget, type InFlightStats } from './inFlight.js';
+import { type PortEvent, PortKeeper } from './portKeeper.js';
 import type { IngestSink, Logger } from './sink.js';
 
 export interface ReceiverOptions {
@@ -18,10 +23,14 @@ export interface ReceiverOptions {
   httpPort?: number;
   grpcPort?: number;
   maxBodyBytes?: number;
+  /** Request bytes held at once across HTTP and gRPC; default the larger of maxBodyBytes and 64 MB. */
+  maxInFlightBytes?: number;
   /** When set, every request needs `Authorization: Bearer <token>`; required off loopback. */
   token?: string;
   /** Non-loopback origins browser apps may export from (loopback origins always may). */
   allowedOrigins?: readonly string[];
+  /** Waits before each attempt to listen again on a lost port (tests shorten them). */
+  retryDelaysMs?: readonly number[];
 }
 
 export interface ReceiverAddress {
@@ -36,15 +45,43 @@ export const DEFAULT_HTTP_PORT = 4318;
 export const DEFAULT_GRPC_PORT = 4317;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
+type Transport = 'http' | 'grpc';
+
+/** A change while running: a port stopped listening, listens again, or could not. */
+export type ReceiverChange =
+  /** A port stopped listening without stop(); listening again is under way. */
+  | { kind: 'recovering'; reason: string }
+  /** Listening on every port again; `moved` when one is now on a different port. */
+  | { kind: 'listening'; address: ReceiverAddress; moved: boolean }
+  /** A port could not be listened on again; the receiver has stopped. */
+  | { kind: 'stopped'; reason: string };
+
 export class OtlpReceiver {
   private httpServer: http.Server | undefined;
   private grpcServer: grpc.Server | undefined;
+  private grpcSocket: net.Server | undefined;
+  private keepers: PortKeeper[] = [];
+  private readonly budget: InFlightBudget;
+  /** Transports listening again after a loss, and whether one moved meanwhile. */
+  private readonly recovering = new Set<Transport>();
+  private moved = false;
   private readonly received = new Emitter<{ signal: Signal; accepted: number }>();
   /** Fired after each accepted export request. */
   readonly onDidReceive = this.received.event;
+  private readonly changed = new Emitter<ReceiverChange>();
+  /** Fired when a port is lost while running, when it listens again, and when it gives up. */
+  readonly onDidChange = this.changed.event;
   address: ReceiverAddress | undefined;
 
-  constructor(private readonly options: ReceiverOptions) {}
+  constructor(private readonly options: ReceiverOptions) {
+    const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.budget = new InFlightBudget(options.maxInFlightBytes ?? Math.max(maxBodyBytes, DEFAULT_MAX_IN_FLIGHT_BYTES));
+  }
+
+  /** Request bytes in flight across both transports (read-only counters). */
+  get inFlight(): InFlightStats {
+    return this.budget.stats;
+  }
 
   async start(): Promise<ReceiverAddress> {
     const { sink, log } = this.options;
@@ -56,13 +93,20 @@ export class OtlpReceiver {
       log.warn(`[receiver] ignoring the allowed origin "${entry}": list exact origins such as http://192.168.1.5:3000 ("*" and "null" are not accepted)`);
     }
     const onRequest = (signal: Signal, accepted: number): void => this.received.fire({ signal, accepted });
-    this.httpServer = createHttpReceiver({ sink, log, maxBodyBytes, access, onRequest });
-    this.grpcServer = createGrpcReceiver({ sink, log, maxBodyBytes, access, onRequest });
+    const budget = this.budget;
+    this.httpServer = createHttpReceiver({ sink, log, maxBodyBytes, access, onRequest, budget });
+    this.grpcServer = createGrpcReceiver({ sink, log, maxBodyBytes, access, onRequest, budget });
+    this.grpcSocket = grpcSocketServer(this.grpcServer);
+    const keeper = (transport: Transport, server: net.Server, label: string): PortKeeper =>
+      new PortKeeper({ server, host, label, log, retryDelaysMs: this.options.retryDelaysMs, onEvent: (e) => this.portEvent(transport, e) });
+    const httpKeeper = keeper('http', this.httpServer, 'OTLP/HTTP');
+    const grpcKeeper = keeper('grpc', this.grpcSocket, 'OTLP/gRPC');
+    this.keepers = [httpKeeper, grpcKeeper];
     try {
       const wantHttp = this.options.httpPort ?? DEFAULT_HTTP_PORT;
       const wantGrpc = this.options.grpcPort ?? DEFAULT_GRPC_PORT;
-      const httpPort = await withFallback(wantHttp, (p) => listenHttp(this.httpServer!, host, p));
-      const grpcPort = await withFallback(wantGrpc, (p) => bindGrpc(this.grpcServer!, host, p));
+      const httpPort = await httpKeeper.listen(wantHttp);
+      const grpcPort = await grpcKeeper.listen(wantGrpc);
       this.address = { host, http: httpPort, grpc: grpcPort, fellBack: { http: httpPort !== wantHttp && wantHttp !== 0, grpc: grpcPort !== wantGrpc && wantGrpc !== 0 } };
     } catch (err) {
       await this.stop();
@@ -76,55 +120,52 @@ export class OtlpReceiver {
     return a;
   }
 
+  private portEvent(transport: Transport, event: PortEvent): void {
+    const address = this.address;
+    if (!address) return; // stopping
+    switch (event.kind) {
+      case 'lost':
+        if (!this.recovering.size) this.changed.fire({ kind: 'recovering', reason: event.reason });
+        this.recovering.add(transport);
+        return;
+      case 'listening': {
+        this.recovering.delete(transport);
+        this.moved ||= event.moved;
+        const want = transport === 'http' ? (this.options.httpPort ?? DEFAULT_HTTP_PORT) : (this.options.grpcPort ?? DEFAULT_GRPC_PORT);
+        this.address = { ...address, [transport]: event.port, fellBack: { ...address.fellBack, [transport]: event.port !== want && want !== 0 } };
+        if (this.recovering.size) return; // the other one is still on its way
+        const moved = this.moved;
+        this.moved = false;
+        this.changed.fire({ kind: 'listening', address: this.address, moved });
+        return;
+      }
+      case 'gaveUp':
+        this.options.log.error(`[receiver] stopped: ${event.reason}`);
+        void this.stop();
+        this.changed.fire({ kind: 'stopped', reason: event.reason });
+        return;
+    }
+  }
+
   async stop(): Promise<void> {
     const httpServer = this.httpServer;
     const grpcServer = this.grpcServer;
+    const keepers = this.keepers;
     this.httpServer = undefined;
     this.grpcServer = undefined;
+    this.grpcSocket = undefined;
+    this.keepers = [];
     this.address = undefined;
-    await Promise.all([
-      httpServer &&
-        new Promise<void>((resolve) => {
-          httpServer.close(() => resolve());
-          httpServer.closeIdleConnections();
-        }),
-      grpcServer && new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())),
-    ]);
+    this.recovering.clear();
+    this.moved = false;
+    const closed = keepers.map((k) => k.close());
+    httpServer?.closeIdleConnections();
+    await Promise.all([...closed, grpcServer && new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()))]);
   }
 
   dispose(): void {
     void this.stop();
     this.received.dispose();
+    this.changed.dispose();
   }
-}
-
-async function withFallback(port: number, bind: (port: number) => Promise<number>): Promise<number> {
-  try {
-    return await bind(port);
-  } catch (err) {
-    if (port !== 0 && isAddressInUse(err)) return bind(0);
-    throw err;
-  }
-}
-
-function isAddressInUse(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e.code === 'EADDRINUSE' || /EADDRINUSE|address already in use|No address added out of total/i.test(e.message ?? '');
-}
-
-function listenHttp(server: http.Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => {
-      server.off('listening', onListening);
-      reject(err);
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      const addr = server.address();
-      resolve(typeof addr === 'object' && addr ? addr.port : port);
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host.replace(/^\[(.*)\]$/, '$1'));
-  });
 }

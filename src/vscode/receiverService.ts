@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { StoreClient } from '../core/store/storeClient.js';
 import type { StorageState, StoreChange } from '../core/store/spanStore.js';
 import { endpointHost } from '../receiver/access.js';
-import { OtlpReceiver, type ReceiverAddress } from '../receiver/receiver.js';
+import { OtlpReceiver, type ReceiverAddress, type ReceiverChange } from '../receiver/receiver.js';
 import { receiverConfig, storeConfig } from './config.js';
 import { userMessage } from './errors.js';
 
@@ -16,7 +16,10 @@ export type ReceiverState =
   | { kind: 'stopped' }
   | { kind: 'starting' }
   | { kind: 'running'; address: ReceiverAddress }
-  | { kind: 'failed'; message: string };
+  /** It was running and a port stopped listening: listening again (the same port, then a free one). */
+  | { kind: 'recovering'; reason: string; address: ReceiverAddress }
+  /** `stopped`: it had been running, and a lost port could not be listened on again. */
+  | { kind: 'failed'; message: string; stopped?: boolean };
 
 export class ReceiverService implements vscode.Disposable {
   private readonly stateChanged = new vscode.EventEmitter<ReceiverState>();
@@ -101,7 +104,11 @@ export class ReceiverService implements vscode.Disposable {
   }
 
   async start(): Promise<void> {
-    if (this.receiver) return;
+    if (this.receiver || this._state.kind === 'starting') {
+      // A traced run asks for the endpoint: give it the one the receiver is getting to.
+      if (this._state.kind === 'starting' || this._state.kind === 'recovering') await this.settled();
+      return;
+    }
     const config = receiverConfig();
     this.setState({ kind: 'starting' });
     try {
@@ -117,7 +124,10 @@ export class ReceiverService implements vscode.Disposable {
         allowedOrigins: config.allowedOrigins,
       });
       this.receiver = receiver;
-      const address = await receiver.start();
+      receiver.onDidChange((change) => this.receiverChanged(receiver, change));
+      let address = await receiver.start();
+      if (this.receiver !== receiver) return; // stopped meanwhile, or lost a port for good
+      address = receiver.address ?? address; // moved meanwhile
       this._token = config.token || undefined;
       this.setState({ kind: 'running', address });
       if (address.fellBack.http) {
@@ -137,7 +147,51 @@ export class ReceiverService implements vscode.Disposable {
     const receiver = this.receiver;
     this.receiver = undefined;
     if (receiver) await receiver.stop();
+    receiver?.dispose();
     this.setState({ kind: 'stopped' });
+  }
+
+  /** A port lost while running: the receiver listens again on its own; this says so. */
+  private receiverChanged(receiver: OtlpReceiver, change: ReceiverChange): void {
+    if (this.receiver !== receiver) return; // one already stopped
+    const before = this._state;
+    if (before.kind === 'starting' && change.kind !== 'stopped') return; // start() reads the address when done
+    switch (change.kind) {
+      case 'recovering':
+        if (before.kind === 'running') this.setState({ kind: 'recovering', reason: change.reason, address: before.address });
+        break;
+      case 'listening': {
+        this.setState({ kind: 'running', address: change.address });
+        if (!change.moved || before.kind !== 'recovering') break;
+        const { host, http, grpc } = change.address;
+        const old = before.address;
+        const ports = [old.http !== http && `OTLP/HTTP ${old.http} → ${http}`, old.grpc !== grpc && `OTLP/gRPC ${old.grpc} → ${grpc}`].filter(Boolean).join(', ');
+        void vscode.window.showWarningMessage(
+          `Spanlens: the OTLP receiver lost its port (${before.reason}) and moved (${ports}). Programs started earlier still send to the old port: restart them, or point them at http://${endpointHost(host)}:${http}.`,
+        );
+        break;
+      }
+      case 'stopped': {
+        this.receiver = undefined;
+        receiver.dispose();
+        this.setState({ kind: 'failed', message: `receiver stopped: ${change.reason}`, stopped: true });
+        void vscode.window.showErrorMessage(`Spanlens: the OTLP receiver stopped: ${change.reason}`, 'Restart Receiver').then((pick) => {
+          if (pick) void this.start();
+        });
+        break;
+      }
+    }
+  }
+
+  /** Resolves once the state is neither starting nor recovering. */
+  private settled(): Promise<void> {
+    return new Promise((resolve) => {
+      const sub = this.onDidChangeState((s) => {
+        if (s.kind === 'starting' || s.kind === 'recovering') return;
+        sub.dispose();
+        resolve();
+      });
+    });
   }
 
   async restart(): Promise<void> {

@@ -1,6 +1,8 @@
 /**
  * The status bar item: `Spanlens :4318 · N spans`; a click copies the endpoint variable. When
- * spans cannot be written to disk it says `memory only`, with the reason in the tooltip.
+ * spans cannot be written to disk it says `memory only`, with the reason in the tooltip. When
+ * the receiver lost a port it says it is listening again, then shows the new port; when it
+ * stopped or failed, a click restarts it.
  */
 import * as vscode from 'vscode';
 import type { ReceiverService, ReceiverState } from './receiverService.js';
@@ -48,6 +50,7 @@ export class StatusBar implements vscode.Disposable {
   private renderReceiver(state: ReceiverState): void {
     const count = `${this.spans} ${this.spans === 1 ? 'span' : 'spans'}`;
     this.item.backgroundColor = undefined;
+    this.item.command = state.kind === 'failed' ? 'spanlens.restartReceiver' : 'spanlens.copyEndpoint';
     switch (state.kind) {
       case 'running': {
         const { host, http, grpc } = state.address;
@@ -67,9 +70,14 @@ export class StatusBar implements vscode.Disposable {
         this.item.text = `$(circle-slash) Spanlens off · ${count}`;
         this.item.tooltip = 'Spanlens: the OTLP receiver is stopped (Spanlens: Restart Receiver starts it)';
         break;
+      case 'recovering':
+        this.item.text = `$(sync~spin) Spanlens :${state.address.http} · listening again · ${count}`;
+        this.item.tooltip = `Spanlens: the OTLP receiver stopped listening (${state.reason}). It is listening again on the same ports, or on free ones if they were taken.`;
+        this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+        break;
       case 'failed':
-        this.item.text = `$(error) Spanlens · ${count}`;
-        this.item.tooltip = `${state.message}\n\nSpanlens: Restart Receiver tries again.`;
+        this.item.text = state.stopped ? `$(error) Spanlens: receiver stopped · ${count}` : `$(error) Spanlens · ${count}`;
+        this.item.tooltip = `${state.message}\n\nClick (or run Spanlens: Restart Receiver) to try again.`;
         this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
         break;
     }
