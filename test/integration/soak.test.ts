@@ -80,8 +80,11 @@ describe('load', { timeout: 120_000 }, () => {
     const r = await runOverload({ exporters: 8, batches: 4, maxPendingBatches: 6 });
     report(t, 'overload: 8 exporters × 4 concurrent exports of 512 spans, store queue of 6', r);
     assertNothingLost(r);
-    // Refused as busy over HTTP (503) or gRPC (UNAVAILABLE); which exporters meet the full queue varies.
-    assert.ok(r.storeBusy > 0, 'the store refused batches');
+    // The overload was met: HTTP requests refused 503 (in-flight budget or full store queue), gRPC
+    // calls held back before their message was read, or batches the store refused as busy. Which
+    // of these meets it varies with timing; that one of them did does not.
+    const refused = r.statuses['503'] ?? 0;
+    assert.ok(refused + r.grpcWaited + r.storeBusy > 0, `the receiver was overloaded: ${refused} × 503, ${r.grpcWaited} gRPC calls waited, store busy ${r.storeBusy}`);
     assert.deepEqual(Object.keys(r.statuses).filter((s) => s !== '200' && s !== '503'), [], `no other answers: ${JSON.stringify(r.statuses)}`);
     assert.ok(r.producers.retries >= (r.statuses['503'] ?? 0), 'each 503 was retried');
     for (const e of r.producers.exporters) {

@@ -78,6 +78,8 @@ export type ReceiverMessage =
       statuses: Record<string, number>;
       /** Batches the store refused as busy (HTTP and gRPC). */
       storeBusy: number;
+      /** gRPC calls that waited for room in the in-flight budget before their message was read. */
+      grpcWaited: number;
       /** `gone`: the newest trace was deleted (by retention) between two of a refresh's queries. */
       views: { cycles: number; errors: number; gone: number; cycleMs: Latency; firstError?: string };
       /** Event-loop delay over the whole load, from the mark that said `measure` to the end. */

@@ -136,11 +136,13 @@ async function main(): Promise<void> {
           await receiver.stop();
           await flushDeleted();
           const spanCount = store.spanCount;
+          const grpcWaited = receiver.inFlight.waited;
           await store.close();
           await reply({
             type: 'stopped',
             statuses,
             storeBusy,
+            grpcWaited,
             views: { cycles: views.cycles, errors: views.errors, gone: views.gone, cycleMs: distribution(views.ms), firstError: views.firstError },
             loopDelay: delayOf(whole),
             spanCount,

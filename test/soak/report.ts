@@ -13,7 +13,7 @@ export function summarizeRun(r: RunResult): string {
     `${fmtInt(l.ackedSpans / r.seconds)} spans/s acknowledged for ${fmt(r.seconds, 0)} s; ${fmtInt(l.ackedSpans)} acknowledged, lost ${l.lost}; ` +
     `loop delay p50 ${fmt(r.loopDelay.p50)} / p99 ${fmt(r.loopDelay.p99)} ms (idle process p99 ${fmt(r.idleLoopDelay.p99)} ms); ` +
     `heap ${mib(r.memory.baseline.heapUsed)} → ${mib(r.memory.after.heapUsed)}, rss ${mib(r.memory.baseline.rss)} → ${mib(r.memory.after.rss)}; ` +
-    `HTTP refusals ${refused}, store busy ${r.storeBusy}, retries ${r.producers.retries}`
+    `HTTP refusals ${refused}, store busy ${r.storeBusy}, gRPC waited ${r.grpcWaited}, retries ${r.producers.retries}`
   );
 }
 
@@ -33,7 +33,7 @@ export function describeRun(title: string, r: RunResult): string {
     `  event-loop delay (receiver thread, 10 ms resolution, the load after its first interval when a soak): p50 ${fmt(r.loopDelay.p50)} ms, p99 ${fmt(r.loopDelay.p99)} ms, max ${fmt(r.loopDelay.max)} ms; an idle process meanwhile: p99 ${fmt(r.idleLoopDelay.p99)} ms, max ${fmt(r.idleLoopDelay.max)} ms (the machine's share)`,
     `  memory (receiver process): baseline ${mib(r.memory.baseline.rss)} rss / ${mib(r.memory.baseline.heapUsed)} heap; after retention + GC ${mib(r.memory.after.rss)} rss / ${mib(r.memory.after.heapUsed)} heap; peak rss ${mib(r.memory.maxRss)}`,
     `  views: ${r.views.cycles} refreshes (runs, a run's traces, newest trace's timeline, a span's detail), ${r.views.errors} errors, ${r.views.gone} times the newest trace was deleted mid-refresh; refresh ${fmt(r.views.cycleMs.median, 0)} ms median, ${fmt(r.views.cycleMs.p99, 0)} ms p99, ${fmt(r.views.cycleMs.max, 0)} ms max${r.views.firstError ? `; first error: ${r.views.firstError}` : ''}`,
-    `  overload answers: HTTP ${refused.length ? refused.map(([c, n]) => `${n} × ${c}`).join(', ') : 'none'}; store busy (HTTP + gRPC) ${r.storeBusy}; exporter retries scheduled ${p.retries}, gave up ${p.gaveUp}`,
+    `  overload answers: HTTP ${refused.length ? refused.map(([c, n]) => `${n} × ${c}`).join(', ') : 'none'}; store busy (HTTP + gRPC) ${r.storeBusy}; gRPC calls that waited for room ${r.grpcWaited}; exporter retries scheduled ${p.retries}, gave up ${p.gaveUp}`,
   ];
   const rows = p.exporters.map((e) => [
     e.name,

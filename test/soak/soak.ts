@@ -54,6 +54,8 @@ export interface RunResult {
   producers: Producers;
   statuses: Record<string, number>;
   storeBusy: number;
+  /** gRPC calls that waited for room before their message was read. */
+  grpcWaited: number;
   loopDelay: LoopDelay;
   /**
    * The same measure in the orchestrator, a process with almost nothing to do: what the machine
@@ -135,6 +137,7 @@ async function session(
       producers: merge(reports),
       statuses: stopped.statuses,
       storeBusy: stopped.storeBusy,
+      grpcWaited: stopped.grpcWaited,
       loopDelay: stopped.loopDelay,
       idleLoopDelay: { p50: idle.percentile(50) / 1e6, p99: idle.percentile(99) / 1e6, max: idle.max / 1e6, mean: idle.mean / 1e6 },
       marks,
