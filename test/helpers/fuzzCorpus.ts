@@ -224,6 +224,7 @@ export function smallLimits(rng: Rng): DecodeLimits {
     maxEvents: 1 + rng.int(4),
     maxLinks: 1 + rng.int(3),
     maxRequestItems: rng.chance(0.5) ? 1 + rng.int(100) : DEFAULT_DECODE_LIMITS.maxRequestItems,
+    maxNameBytes: 1 + rng.int(64),
   };
 }
 

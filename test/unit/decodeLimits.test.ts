@@ -6,11 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { JsonLogsSerializer, JsonTraceSerializer, ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import fc from 'fast-check';
 import type { Span } from '../../src/core/model.js';
 import { OtlpDecodeError, decodeLogs, decodeTraces, decodeTracesReference } from '../../src/core/otlp/decode.js';
 import { exportResponse } from '../../src/core/otlp/encode.js';
-import { DEFAULT_DECODE_LIMITS, type DecodeLimits, decodeLimits } from '../../src/core/otlp/limits.js';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits, decodeLimits, limitString, truncationMessage } from '../../src/core/otlp/limits.js';
 import { ExportTraceServiceResponse } from '../../src/core/otlp/schema.js';
 import { SpanStore } from '../../src/core/store/spanStore.js';
 import { ingest } from '../../src/receiver/ingest.js';
@@ -36,8 +40,9 @@ const kvs = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => ({ 
 
 describe('decode limits', () => {
   it('defaults, and partial settings filled from them', () => {
-    assert.deepEqual(DEFAULT_DECODE_LIMITS, { maxAttributes: 4096, maxValueBytes: 4194304, maxArrayValues: 16384, maxValueDepth: 32, maxEvents: 8192, maxLinks: 1024, maxRequestItems: 1_000_000 });
-    assert.deepEqual(decodeLimits({ maxEvents: 10, maxLinks: -1, maxAttributes: 1.5 }), { ...DEFAULT_DECODE_LIMITS, maxEvents: 10 });
+    assert.deepEqual(DEFAULT_DECODE_LIMITS, { maxAttributes: 4096, maxValueBytes: 4194304, maxArrayValues: 16384, maxValueDepth: 32, maxEvents: 8192, maxLinks: 1024, maxRequestItems: 1_000_000, maxNameBytes: 1024 });
+    assert.deepEqual(decodeLimits({ maxEvents: 10, maxLinks: -1, maxAttributes: 1.5, maxNameBytes: 0 }), { ...DEFAULT_DECODE_LIMITS, maxEvents: 10 });
+    assert.equal(decodeLimits({ maxNameBytes: 64 }).maxNameBytes, 64);
   });
 
   it('cuts attributes, events and links past the limits into the OTLP dropped counts', () => {
@@ -158,9 +163,178 @@ describe('decode limits', () => {
   it('agrees across decoders for random requests and limits (fast-check)', () => {
     const limitsArb = fc.oneof(
       fc.constant(DEFAULT_DECODE_LIMITS),
-      fc.record({ maxAttributes: fc.integer({ min: 1, max: 6 }), maxValueBytes: fc.integer({ min: 1, max: 40 }), maxArrayValues: fc.integer({ min: 1, max: 4 }), maxValueDepth: fc.integer({ min: 1, max: 4 }), maxEvents: fc.integer({ min: 1, max: 3 }), maxLinks: fc.integer({ min: 1, max: 3 }), maxRequestItems: fc.integer({ min: 1, max: 40 }) }),
+      fc.record(
+        { maxAttributes: fc.integer({ min: 1, max: 6 }), maxValueBytes: fc.integer({ min: 1, max: 40 }), maxArrayValues: fc.integer({ min: 1, max: 4 }), maxValueDepth: fc.integer({ min: 1, max: 4 }), maxEvents: fc.integer({ min: 1, max: 3 }), maxLinks: fc.integer({ min: 1, max: 3 }), maxRequestItems: fc.integer({ min: 1, max: 40 }), maxNameBytes: fc.integer({ min: 1, max: 40 }) },
+        // Absent now and then: limits written before maxNameBytes existed get its default.
+        { requiredKeys: ['maxAttributes', 'maxValueBytes', 'maxArrayValues', 'maxValueDepth', 'maxEvents', 'maxLinks', 'maxRequestItems'] },
+      ),
     );
     fc.assert(fc.property(requestArb, limitsArb, (req, limits) => void decodeAll(req, limits)), { seed: 20261125, numRuns: 600 });
+  });
+});
+
+/** `s` cut to `max` UTF-8 bytes with the marker, as the decoders cut it (whole characters only). */
+function cutTo(s: string, max: number): string {
+  const bytes = Buffer.from(s);
+  let end = max;
+  while ((bytes[end]! & 0xc0) === 0x80) end--;
+  return `${bytes.toString('utf8', 0, end)}…[truncated ${bytes.length - end} of ${bytes.length} bytes]`;
+}
+
+describe('decode limits: names and keys', () => {
+  // Names, keys and the like past 8 bytes; status messages (maxValueBytes) past 8 bytes too.
+  const NAMES: DecodeLimits = { ...SMALL, maxAttributes: 6, maxNameBytes: 8 };
+
+  it('cuts names, keys, trace states, versions and schema URLs past maxNameBytes, and a status message past maxValueBytes', () => {
+    const key = (k: string, v = 'v') => ({ key: k, value: str(v) });
+    const req = {
+      resourceSpans: [
+        {
+          resource: { attributes: [key('resource.key.long'), key('service'), key('fits8byt')] },
+          schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
+          scopeSpans: [{
+            scope: { name: '@opentelemetry/instrumentation-openai', version: '0.1.0-beta.12', attributes: [key('scope.attr.long')] },
+            schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
+            spans: [
+              {
+                ...ids(0), name: 'aé😀😀', traceState: 'vendor=abcdefgh',
+                attributes: [key('gen_ai.prompt.0.content', 'hi'), { key: 'kv', value: { kvlistValue: { values: [key('nested.key.long', 'n'), key('short')] } } }],
+                events: [{ name: 'gen_ai.content.prompt', attributes: [key('event.attr.long')] }],
+                links: [{ ...ids(5), traceState: 'congo=t61rcWkgMzE', attributes: [key('link.attr.long')] }],
+                status: { code: 2, message: 'rate limit exceeded' },
+              },
+              // Nothing of its own is long, but its resource and scope were cut: it counts as truncated.
+              { ...ids(1), name: 'fits8byt' },
+            ],
+          }],
+        },
+        { resource: {}, scopeSpans: [{ scope: { name: 'app', version: '1' }, spans: [{ ...ids(2), name: 'chat gpt-4o-mini' }, { ...ids(3), name: 'retrieve', status: { code: 1, message: '12345678' } }, { ...ids(4), name: 'abcdefg😀xyz' }] }] },
+      ],
+    };
+    const batch = decodeAll(req, NAMES);
+    const [a, b, c, d, e] = batch.items as [Span, Span, Span, Span, Span];
+    assert.equal(a.name, 'aé😀…[truncated 4 of 11 bytes]');
+    assert.equal(a.traceState, 'vendor=a…[truncated 7 of 15 bytes]');
+    assert.deepEqual(a.attributes, { 'gen_ai.p…[truncated 15 of 23 bytes]': 'hi', kv: { 'nested.k…[truncated 7 of 15 bytes]': 'n', short: 'v' } });
+    assert.deepEqual([a.events[0]!.name, Object.keys(a.events[0]!.attributes)], ['gen_ai.c…[truncated 13 of 21 bytes]', ['event.at…[truncated 7 of 15 bytes]']]);
+    assert.deepEqual([a.links[0]!.traceState, Object.keys(a.links[0]!.attributes)], ['congo=t6…[truncated 9 of 17 bytes]', ['link.att…[truncated 6 of 14 bytes]']]);
+    assert.deepEqual(a.status, { code: 'error', message: 'rate lim…[truncated 11 of 19 bytes]' });
+    assert.deepEqual(Object.keys(a.resource.attributes), ['resource…[truncated 9 of 17 bytes]', 'service', 'fits8byt']);
+    assert.equal(a.resource.schemaUrl, 'https://…[truncated 31 of 39 bytes]');
+    assert.deepEqual(
+      [a.scope.name, a.scope.version, a.scope.schemaUrl, Object.keys(a.scope.attributes)],
+      ['@opentel…[truncated 29 of 37 bytes]', '0.1.0-be…[truncated 5 of 13 bytes]', 'https://…[truncated 31 of 39 bytes]', ['scope.at…[truncated 7 of 15 bytes]']],
+    );
+    // A cut drops nothing: the dropped counts stay as sent.
+    assert.deepEqual([a.droppedAttributesCount, a.events[0]!.droppedAttributesCount, a.links[0]!.droppedAttributesCount, a.resource.droppedAttributesCount], [0, 0, 0, 0]);
+    assert.equal(b.name, 'fits8byt');
+    assert.equal(c.name, 'chat gpt…[truncated 8 of 16 bytes]');
+    assert.deepEqual([d.name, d.status.message], ['retrieve', '12345678']);
+    // 😀 takes bytes 8–11: it would not fit whole, so the cut ends before it.
+    assert.equal(e.name, 'abcdefg…[truncated 7 of 14 bytes]');
+    // Counted per span: a, b (its context), c and e; d is whole.
+    assert.equal(batch.truncated, 4);
+    assert.equal(truncationMessage(batch, 'spans', NAMES), '4 spans truncated (name or key longer than 8 bytes; status message longer than 8 bytes)');
+  });
+
+  it('keeps the first of two keys cut to the same text and counts the second as dropped; a kept name says so in the answer', async () => {
+    // Both 14 bytes, so both cut to `model.na…[truncated 6 of 14 bytes]`.
+    const twins = [{ key: 'model.name.one', value: str('first') }, { key: 'model.name.two', value: str('second') }];
+    const span = {
+      ...ids(0),
+      attributes: [...twins, { key: 'k', value: str('v') }],
+      events: [{ name: 'e', attributes: twins }],
+      links: [{ ...ids(1), attributes: [{ key: 'list', value: { kvlistValue: { values: [...twins, { key: 'x', value: str('y') }] } } }] }],
+    };
+    // Two attributes per list: the dropped twin frees its place for the next key.
+    const limits = { ...NAMES, maxAttributes: 2 };
+    const batch = decodeAll(traceRequest([span]), limits);
+    const s = batch.items[0]!;
+    const cut = 'model.na…[truncated 6 of 14 bytes]';
+    assert.deepEqual(s.attributes, { [cut]: 'first', k: 'v' });
+    assert.equal(s.droppedAttributesCount, 1);
+    assert.deepEqual([s.events[0]!.attributes, s.events[0]!.droppedAttributesCount], [{ [cut]: 'first' }, 1]);
+    assert.deepEqual(s.links[0]!.attributes.list, { [cut]: 'first', x: 'y', '…': '[truncated: 1 more entries]' });
+    assert.equal(truncationMessage(batch, 'spans', limits), '1 span truncated (name or key longer than 8 bytes)');
+    // Through ingest, as the receiver answers it, for both encodings.
+    const sink = { addSpans: () => 1, addLogs: () => 0 };
+    for (const [encoding, body] of [['json', Buffer.from(JSON.stringify(traceRequest([{ ...ids(0), name: 'aé😀😀', status: { message: 'x'.repeat(9) } }])))], ['protobuf', toProtobuf(traceRequest([{ ...ids(0), name: 'aé😀😀', status: { message: 'x'.repeat(9) } }]))]] as const) {
+      assert.deepEqual(await ingest(sink, 'traces', encoding, body, NAMES), { ok: true, accepted: 1, rejected: 0, message: '1 span truncated (name or key longer than 8 bytes; status message longer than 8 bytes)' });
+    }
+  });
+
+  it('cuts a 10 MB span name, event name and attribute key from the SDK to 1,024 bytes by default, quickly', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'names' }), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const tracer = provider.getTracer('é'.repeat(600), '1.0.0');
+    const huge = 'n'.repeat(10 * 1024 * 1024);
+    const span = tracer.startSpan(huge, { attributes: { [`k${huge}`]: 'value', [`k${huge.slice(1)}é`]: 'other', short: 1 } });
+    span.addEvent(`e${huge}`);
+    span.end();
+    const spans = exporter.getFinishedSpans();
+    for (const [encoding, body] of [['protobuf', Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!)], ['json', Buffer.from(JsonTraceSerializer.serializeRequest(spans)!)]] as const) {
+      const t = performance.now();
+      const batch = decodeTraces(body, encoding);
+      assert.ok(performance.now() - t < 2000, `${encoding}: ${performance.now() - t} ms`);
+      const s = batch.items[0]!;
+      assert.equal(s.name, cutTo(huge, 1024));
+      assert.equal(s.name, `${'n'.repeat(1024)}…[truncated ${huge.length - 1024} of ${huge.length} bytes]`);
+      // The two keys differ in their last character and length, so their cut texts differ too: both kept.
+      assert.deepEqual(s.attributes, { [cutTo(`k${huge}`, 1024)]: 'value', [cutTo(`k${huge.slice(1)}é`, 1024)]: 'other', short: 1 });
+      assert.equal(s.events[0]!.name, cutTo(`e${huge}`, 1024));
+      // 600 é are 1,200 bytes: 512 whole ones fit.
+      assert.equal(s.scope.name, `${'é'.repeat(512)}…[truncated 176 of 1200 bytes]`);
+      assert.deepEqual([batch.truncated, truncationMessage(batch, 'spans')], [1, '1 span truncated (name or key longer than 1024 bytes)']);
+    }
+    await provider.shutdown();
+  });
+
+  it('cuts log records\' keys, event names and severity texts, and their scopes, alike in protobuf and JSON (SDK bodies)', async () => {
+    const exporter = new InMemoryLogRecordExporter();
+    const provider = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name.long': 'svc' }), processors: [new SimpleLogRecordProcessor({ exporter })] });
+    const logger = provider.getLogger('gen_ai.events.logger', '0.1.0-beta.12');
+    logger.emit({ eventName: 'gen_ai.choice', severityText: 'INFORMATION', body: { 'message.content': 'hello', 'finish_reason': 'stop' }, attributes: { 'gen_ai.system': 'openai', 'gen_ai.sys': 'twin?', 'gen_ai.systex': 'twin' } });
+    logger.emit({ eventName: 'short', severityText: 'INFO', body: 'fine' });
+    await provider.forceFlush();
+    const records = exporter.getFinishedLogRecords();
+    const limits = { ...NAMES, maxValueBytes: 64 };
+    const json = decodeLogs(Buffer.from(JsonLogsSerializer.serializeRequest(records)!), 'json', limits);
+    const proto = decodeLogs(Buffer.from(ProtobufLogsSerializer.serializeRequest(records)!), 'protobuf', limits);
+    assert.deepEqual(proto, json);
+    const [l, m] = proto.items as [(typeof proto.items)[0], (typeof proto.items)[0]];
+    assert.equal(l.eventName, 'gen_ai.c…[truncated 5 of 13 bytes]');
+    assert.equal(l.severityText, 'INFORMAT…[truncated 3 of 11 bytes]');
+    // Keys inside the body's key/value list are cut too.
+    assert.deepEqual(l.body, { 'message.…[truncated 7 of 15 bytes]': 'hello', 'finish_r…[truncated 5 of 13 bytes]': 'stop' });
+    // `gen_ai.system` and `gen_ai.systex` are both 13 bytes: cut to the same text, the first kept.
+    assert.deepEqual(l.attributes, { 'gen_ai.s…[truncated 5 of 13 bytes]': 'openai', 'gen_ai.s…[truncated 2 of 10 bytes]': 'twin?' });
+    assert.equal(l.droppedAttributesCount, 1);
+    assert.deepEqual([l.scope.name, l.scope.version], ['gen_ai.e…[truncated 12 of 20 bytes]', '0.1.0-be…[truncated 5 of 13 bytes]']);
+    assert.deepEqual(l.resource.attributes, { 'service.…[truncated 9 of 17 bytes]': 'svc' });
+    assert.deepEqual([m.eventName, m.severityText, m.body], ['short', 'INFO', 'fine']);
+    // Both records count: the second's resource and scope were cut.
+    assert.equal(truncationMessage(proto, 'log records', limits), '2 log records truncated (name or key longer than 8 bytes)');
+    await provider.shutdown();
+  });
+
+  it('cuts a string as if it were encoded whole, though only its first units are (fast-check)', () => {
+    // Any UTF-16 units, lone surrogates included: JSON bodies can hold them.
+    const units = fc.array(fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0x80, max: 0xffff }), fc.integer({ min: 0xd800, max: 0xdfff })), { maxLength: 40 });
+    const text = fc.oneof(units.map((u) => String.fromCharCode(...u)), fc.string({ unit: 'binary', maxLength: 30 }));
+    fc.assert(fc.property(text, fc.integer({ min: 1, max: 40 }), (s, max) => {
+      const whole = Buffer.from(s);
+      const expected = whole.length <= max ? s : cutTo(s, max);
+      assert.deepEqual(limitString(s, max), { value: expected, cut: whole.length > max });
+    }), { seed: 20261125, numRuns: 3000 });
+  });
+
+  it('still refuses a protobuf body whose name or key is not UTF-8 past the cut', () => {
+    for (const span of [{ ...ids(0), name: 'a'.repeat(20) }, { ...ids(0), attributes: [{ key: 'a'.repeat(20), value: str('v') }] }]) {
+      const proto = toProtobuf(traceRequest([span]));
+      assert.equal(decodeTraces(proto, 'protobuf', NAMES).truncated, 1);
+      proto[proto.lastIndexOf(0x61)] = 0xff;
+      assert.throws(() => decodeTraces(proto, 'protobuf', NAMES), OtlpDecodeError);
+    }
   });
 });
 

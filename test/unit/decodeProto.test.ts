@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { OtlpDecodeError, decodeTraces, decodeTracesReference } from '../../src/core/otlp/decode.js';
+import { DEFAULT_DECODE_LIMITS } from '../../src/core/otlp/limits.js';
 import { ExportTraceServiceRequest } from '../../src/core/otlp/schema.js';
 import { protobufBody, sdkSpans } from '../helpers/payloads.js';
 
@@ -57,6 +58,19 @@ describe('streaming protobuf decoder', () => {
     const bodies = fixtureBodies();
     assert.ok(bodies.length > 40);
     for (const { name, body } of bodies) assert.deepEqual(decodeTraces(body, 'protobuf'), decodeTracesReference(body), name);
+  });
+
+  it('cuts names, keys and status messages exactly as the generic decoder does', () => {
+    // Small enough that most keys and names are cut, and GenAI keys such as gen_ai.prompt.0.role
+    // and gen_ai.prompt.1.role (same length, same first bytes) collide once cut.
+    const limits = { ...DEFAULT_DECODE_LIMITS, maxNameBytes: 10, maxValueBytes: 12 };
+    let truncated = 0;
+    for (const { name, body } of [...fixtureBodies(), { name: 'sdk', body: protobufBody(sdkSpans(50, 'a span with a long name')) }]) {
+      const fast = decodeTraces(body, 'protobuf', limits);
+      assert.deepEqual(fast, decodeTracesReference(body, limits), name);
+      truncated += fast.truncated ?? 0;
+    }
+    assert.ok(truncated > 100, `${truncated} truncated`);
   });
 
   it('rejects and throws where the generic decoder does', () => {

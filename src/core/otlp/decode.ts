@@ -9,7 +9,7 @@ import type { DecodedBatch, LogRecord, Resource, Scope, Span, SpanEvent, SpanKin
 import { decodeTraceRequest } from './decodeProto.js';
 import { type Count, Cut, type Cutting, DEFAULT_DECODE_LIMITS, type DecodeLimits, countTruncated, cutting, fits, scratch, spend } from './limits.js';
 import { ExportLogsServiceRequest, ExportTraceServiceRequest } from './schema.js';
-import { FieldError, anyValue, id, keyValues, listOf, nanos, shown, str, uint } from './values.js';
+import { FieldError, anyValue, id, keyValues, listOf, nameStr, nanos, shown, strCut, uint } from './values.js';
 
 export class OtlpDecodeError extends Error {
   override readonly name = 'OtlpDecodeError';
@@ -76,7 +76,7 @@ function resourceOf(container: Obj, ctx: Cutting): Resource {
   return {
     attributes,
     droppedAttributesCount: uint(r.droppedAttributesCount, 'resource.droppedAttributesCount') + dropped,
-    schemaUrl: str(container.schemaUrl, 'schemaUrl'),
+    schemaUrl: nameStr(container.schemaUrl, 'schemaUrl', ctx),
   };
 }
 
@@ -84,11 +84,11 @@ function scopeOf(container: Obj, ctx: Cutting): Scope {
   const s = obj(container.scope, 'scope');
   const { attributes, dropped } = keyValues(s.attributes, 'scope.attributes', ctx);
   return {
-    name: str(s.name, 'scope.name'),
-    version: str(s.version, 'scope.version'),
+    name: nameStr(s.name, 'scope.name', ctx),
+    version: nameStr(s.version, 'scope.version', ctx),
     attributes,
     droppedAttributesCount: uint(s.droppedAttributesCount, 'scope.droppedAttributesCount') + dropped,
-    schemaUrl: str(container.schemaUrl, 'scopeSpans.schemaUrl'),
+    schemaUrl: nameStr(container.schemaUrl, 'scopeSpans.schemaUrl', ctx),
   };
 }
 
@@ -122,7 +122,7 @@ function spanOf(s: Obj, resource: Resource, scope: Scope, ctx: Cutting): Span {
     const { attributes, dropped } = keyValues(ev.attributes, 'event.attributes', ctx);
     return {
       timeUnixNano: nanos(ev.timeUnixNano, 'event.timeUnixNano'),
-      name: str(ev.name, 'event.name'),
+      name: nameStr(ev.name, 'event.name', ctx),
       attributes,
       droppedAttributesCount: uint(ev.droppedAttributesCount, 'event.droppedAttributesCount') + dropped,
     };
@@ -133,7 +133,7 @@ function spanOf(s: Obj, resource: Resource, scope: Scope, ctx: Cutting): Span {
     return {
       traceId: id(link.traceId, 16, 'link.traceId'),
       spanId: id(link.spanId, 8, 'link.spanId'),
-      traceState: str(link.traceState, 'link.traceState'),
+      traceState: nameStr(link.traceState, 'link.traceState', ctx),
       attributes,
       droppedAttributesCount: uint(link.droppedAttributesCount, 'link.droppedAttributesCount') + dropped,
       flags: uint(link.flags, 'link.flags'),
@@ -143,9 +143,9 @@ function spanOf(s: Obj, resource: Resource, scope: Scope, ctx: Cutting): Span {
     traceId: id(s.traceId, 16, 'traceId'),
     spanId: id(s.spanId, 8, 'spanId'),
     parentSpanId: id(s.parentSpanId, 8, 'parentSpanId', true),
-    traceState: str(s.traceState, 'traceState'),
+    traceState: nameStr(s.traceState, 'traceState', ctx),
     flags: uint(s.flags, 'flags'),
-    name: str(s.name, 'name'),
+    name: nameStr(s.name, 'name', ctx),
     kind: s.kind === undefined || s.kind === null ? 0 : enumValue(s.kind, KIND_BY_NAME, (n) => (n >= 0 && n <= 5 ? (n as SpanKindNumber) : undefined), 'kind'),
     startTimeUnixNano: nanos(s.startTimeUnixNano, 'startTimeUnixNano'),
     endTimeUnixNano: nanos(s.endTimeUnixNano, 'endTimeUnixNano'),
@@ -157,7 +157,7 @@ function spanOf(s: Obj, resource: Resource, scope: Scope, ctx: Cutting): Span {
     droppedLinksCount: uint(s.droppedLinksCount, 'droppedLinksCount') + links.dropped,
     status: {
       code: status.code === undefined || status.code === null ? 'unset' : enumValue(status.code, STATUS_BY_NAME, (n) => STATUS[n], 'status.code'),
-      message: str(status.message, 'status.message'),
+      message: strCut(status.message, 'status.message', ctx.limits.maxValueBytes, Cut.message, ctx),
     },
     resource,
     scope,
@@ -227,14 +227,14 @@ function logOf(l: Obj, resource: Resource, scope: Scope, ctx: Cutting): LogRecor
     timeUnixNano: nanos(l.timeUnixNano, 'timeUnixNano'),
     observedTimeUnixNano: nanos(l.observedTimeUnixNano, 'observedTimeUnixNano'),
     severityNumber: l.severityNumber === undefined || l.severityNumber === null ? 0 : severity(l.severityNumber),
-    severityText: str(l.severityText, 'severityText'),
+    severityText: nameStr(l.severityText, 'severityText', ctx),
     body: anyValue(l.body, 'body', ctx),
     attributes: attributes.attributes,
     droppedAttributesCount: uint(l.droppedAttributesCount, 'droppedAttributesCount') + attributes.dropped,
     flags: uint(l.flags, 'flags'),
     traceId: id(l.traceId, 16, 'traceId', true),
     spanId: id(l.spanId, 8, 'spanId', true),
-    eventName: str(l.eventName, 'eventName'),
+    eventName: nameStr(l.eventName, 'eventName', ctx),
     resource,
     scope,
   };

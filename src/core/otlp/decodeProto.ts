@@ -20,7 +20,7 @@ import { FieldError, unsignedDecimal } from './values.js';
 // Module-local bindings for what the loops call per field: under tsx (the tests and the bench)
 // an imported binding is read through a getter at every use; the bundle is the same either way.
 const { Cut, fits } = limits;
-const { ended, expect, readAttribute } = values;
+const { ended, expect, readAttribute, readCut, readName } = values;
 
 const REQ = fieldIds('ExportTraceServiceRequest');
 const RS = fieldIds('ResourceSpans');
@@ -90,11 +90,11 @@ function readScope(r: Reader, end: number, schemaUrl: string, ctx: Ctx): Scope {
     switch (tag >>> 3) {
       case SC.name:
         expect(tag, 2);
-        scope.name = r.stringVerify();
+        scope.name = readName(r, ctx);
         break;
       case SC.version:
         expect(tag, 2);
-        scope.version = r.stringVerify();
+        scope.version = readName(r, ctx);
         break;
       case SC.attributes:
         expect(tag, 2);
@@ -125,7 +125,7 @@ function readEvent(r: Reader, end: number, ctx: Ctx): SpanEvent {
         break;
       case EV.name:
         expect(tag, 2);
-        e.name = r.stringVerify();
+        e.name = readName(r, ctx);
         break;
       case EV.attributes:
         expect(tag, 2);
@@ -174,7 +174,7 @@ function readLink(r: Reader, end: number, ctx: Ctx): SpanLink {
         break;
       case LK.traceState:
         expect(tag, 2);
-        l.traceState = r.stringVerify();
+        l.traceState = readName(r, ctx);
         break;
       case LK.attributes:
         expect(tag, 2);
@@ -200,7 +200,7 @@ function readLink(r: Reader, end: number, ctx: Ctx): SpanLink {
   return l;
 }
 
-function readStatus(r: Reader, end: number): { code: StatusCode; message: string } {
+function readStatus(r: Reader, end: number, ctx: Ctx): { code: StatusCode; message: string } {
   const status: { code: StatusCode; message: string } = { code: 'unset', message: '' };
   let error: FieldError | undefined;
   while (r.pos < end) {
@@ -208,7 +208,7 @@ function readStatus(r: Reader, end: number): { code: StatusCode; message: string
     switch (tag >>> 3) {
       case ST.message:
         expect(tag, 2);
-        status.message = r.stringVerify();
+        status.message = readCut(r, ctx.limits.maxValueBytes, Cut.message, ctx);
         break;
       case ST.code: {
         expect(tag, 0);
@@ -268,7 +268,7 @@ function readSpan(r: Reader, end: number, resource: Resource, scope: Scope, ctx:
         break;
       case SP.traceState:
         expect(tag, 2);
-        s.traceState = r.stringVerify();
+        s.traceState = readName(r, ctx);
         break;
       case SP.flags:
         expect(tag, 5);
@@ -276,7 +276,7 @@ function readSpan(r: Reader, end: number, resource: Resource, scope: Scope, ctx:
         break;
       case SP.name:
         expect(tag, 2);
-        s.name = r.stringVerify();
+        s.name = readName(r, ctx);
         break;
       case SP.kind: {
         expect(tag, 0);
@@ -330,7 +330,7 @@ function readSpan(r: Reader, end: number, resource: Resource, scope: Scope, ctx:
         expect(tag, 2);
         const len = r.uint32();
         const statusEnd = r.pos + len;
-        s.status = guard(() => readStatus(r, statusEnd), s.status);
+        s.status = guard(() => readStatus(r, statusEnd, ctx), s.status);
         r.pos = statusEnd;
         break;
       }
@@ -372,22 +372,25 @@ export function decodeTraceRequest(body: Uint8Array, limits: DecodeLimits = DEFA
     // schema_url comes after the resource and scopes on the wire; read it first.
     const rsStart = r.pos;
     let schemaUrl = '';
+    ctx.cut = 0;
     while (r.pos < rsEnd) {
       const t = r.uint32();
-      if (t >>> 3 === RS.schemaUrl && (t & 7) === 2) schemaUrl = r.stringVerify();
+      if (t >>> 3 === RS.schemaUrl && (t & 7) === 2) schemaUrl = readName(r, ctx);
       else r.skipType(t & 7);
     }
     ended(r, rsEnd);
     r.pos = rsStart;
+    const urlCut = ctx.cut;
     let resource: Resource = { attributes: {}, droppedAttributesCount: 0, schemaUrl };
-    let resourceCut = 0;
+    let resourceCut = urlCut;
     const scopeStarts: number[] = [];
     while (r.pos < rsEnd) {
       const t = r.uint32();
       if (t >>> 3 === RS.resource) {
         expect(t, 2);
         const len = r.uint32();
-        ctx.cut = 0;
+        // A resource given twice: the last one counts, as protobufjs keeps it.
+        ctx.cut = urlCut;
         resource = readResource(r, r.pos + len, schemaUrl, ctx);
         resourceCut = ctx.cut;
       } else if (t >>> 3 === RS.scopeSpans) {
@@ -413,6 +416,7 @@ function readScopeSpans(r: Reader, end: number, resource: Resource, resourceCut:
   let scopeEnd = -1;
   // Start and end of each span, flat: a body of empty spans must not cost an array per span.
   const spans: number[] = [];
+  ctx.cut = resourceCut;
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag >>> 3) {
@@ -433,7 +437,7 @@ function readScopeSpans(r: Reader, end: number, resource: Resource, resourceCut:
       }
       case SS.schemaUrl:
         expect(tag, 2);
-        schemaUrl = r.stringVerify();
+        schemaUrl = readName(r, ctx);
         break;
       default:
         r.skipType(tag & 7);
@@ -441,7 +445,6 @@ function readScopeSpans(r: Reader, end: number, resource: Resource, resourceCut:
   }
   ended(r, end);
   let scope: Scope = { name: '', version: '', attributes: {}, droppedAttributesCount: 0, schemaUrl };
-  ctx.cut = resourceCut;
   if (scopeStart >= 0) {
     r.pos = scopeStart;
     scope = readScope(r, scopeEnd, schemaUrl, ctx);

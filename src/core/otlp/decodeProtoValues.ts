@@ -2,7 +2,8 @@
  * Attribute values (AnyValue, ArrayValue, KeyValueList, KeyValue) off the protobuf wire for the
  * streaming decoder (decodeProto.ts), with the decode limits applied as they are read: a long
  * string is read only up to its cut (its whole length still checked as UTF-8), nesting past the
- * depth limit is skipped without recursing, and entries past a limit are read and dropped.
+ * depth limit is skipped without recursing, and entries past a limit are read and dropped. Names
+ * and keys are cut the same way (readName).
  */
 import { isUtf8 } from 'node:buffer';
 import protobuf from 'protobufjs/light.js';
@@ -14,6 +15,7 @@ import * as values from './values.js';
 
 // Module-local bindings for what the loops call per value (see decodeProto.ts).
 const { Cut, fits } = limits;
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 const { int64, setAttribute } = values;
 
 const KV = fieldIds('KeyValue');
@@ -34,6 +36,13 @@ export function expect(tag: number, wire: number): void {
   if ((tag & 7) !== wire) throw new Error(`field ${tag >>> 3} has wire type ${tag & 7}, expected ${wire}`);
 }
 
+/** The `len` bytes at `start`, checked as UTF-8 whole, as their first `max` bytes and the marker. */
+function cutString(r: Reader, start: number, len: number, max: number): string {
+  if (!isUtf8(r.buf.subarray(start, start + len))) throw new Error('a string is not valid UTF-8');
+  const cutEnd = utf8Boundary(r.buf, start, max);
+  return readStrict(r.buf, start, cutEnd) + valueMarker(cutEnd - start, len);
+}
+
 /** A string value, its first maxValueBytes with the marker when longer. */
 function readValueString(r: Reader, ctx: Ctx): string {
   const at = r.pos;
@@ -46,9 +55,22 @@ function readValueString(r: Reader, ctx: Ctx): string {
   const start = r.pos;
   r.skip(len);
   ctx.cut |= Cut.value;
-  if (!isUtf8(r.buf.subarray(start, start + len))) throw new Error('a string value is not valid UTF-8');
-  const cutEnd = utf8Boundary(r.buf, start, ctx.limits.maxValueBytes);
-  return readStrict(r.buf, start, cutEnd) + valueMarker(cutEnd - start, len);
+  return cutString(r, start, len, ctx.limits.maxValueBytes);
+}
+
+/** A string field cut to `max` bytes; a cut sets `flag` (names: readName; a status message: maxValueBytes). */
+export function readCut(r: Reader, max: number, flag: number, ctx: Ctx): string {
+  const len = r.uint32();
+  const start = r.pos;
+  r.skip(len);
+  if (len <= max) return readStrict(r.buf, start, start + len);
+  ctx.cut |= flag;
+  return cutString(r, start, len, max);
+}
+
+/** A name, version, trace state, schema URL… cut to maxNameBytes. */
+export function readName(r: Reader, ctx: Ctx): string {
+  return readCut(r, ctx.limits.maxNameBytes, Cut.name, ctx);
 }
 
 function readAnyValue(r: Reader, end: number, depth: number, ctx: Ctx): AttrValue {
@@ -135,14 +157,31 @@ function readKeyValues(r: Reader, end: number, depth: number, ctx: Ctx): Attribu
   return into;
 }
 
-export function readKeyValue(r: Reader, end: number, depth: number, into: Attributes, ctx: Ctx): void {
+/**
+ * Reads one KeyValue into `into`; false when its key was cut to a key `into` already holds: the
+ * first one is kept (as values.ts keyValues does), this one dropped for the caller to count.
+ */
+export function readKeyValue(r: Reader, end: number, depth: number, into: Attributes, ctx: Ctx): boolean {
   let key = '';
+  let keyCut = false;
   let value: AttrValue = null;
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag >>> 3 === KV.key) {
       expect(tag, 2);
-      key = r.stringVerify();
+      const at = r.pos;
+      const len = r.uint32();
+      // Flagged below, for the key that stays when the field comes twice (protobufjs keeps the last).
+      keyCut = len > ctx.limits.maxNameBytes;
+      if (keyCut) {
+        const start = r.pos;
+        r.skip(len);
+        key = cutString(r, start, len, ctx.limits.maxNameBytes);
+      } else {
+        // As readValueString: protobufjs's own reader for the usual case.
+        r.pos = at;
+        key = r.stringVerify();
+      }
     } else if (tag >>> 3 === KV.value) {
       expect(tag, 2);
       const len = r.uint32();
@@ -150,7 +189,12 @@ export function readKeyValue(r: Reader, end: number, depth: number, into: Attrib
     } else r.skipType(tag & 7);
   }
   ended(r, end);
+  if (keyCut) {
+    ctx.cut |= Cut.name;
+    if (hasOwn(into, key)) return false;
+  }
   setAttribute(into, key, value);
+  return true;
 }
 
 /**
@@ -159,6 +203,7 @@ export function readKeyValue(r: Reader, end: number, depth: number, into: Attrib
  */
 export function readAttribute(r: Reader, into: Attributes, c: Count, depth: number, ctx: Ctx): void {
   const len = r.uint32();
-  if (fits(c, ctx.limits.maxAttributes, Cut.attributes, ctx)) readKeyValue(r, r.pos + len, depth, into, ctx);
-  else readKeyValue(r, r.pos + len, depth, {}, scratch(ctx));
+  if (fits(c, ctx.limits.maxAttributes, Cut.attributes, ctx)) {
+    if (!readKeyValue(r, r.pos + len, depth, into, ctx)) c.kept--;
+  } else readKeyValue(r, r.pos + len, depth, {}, scratch(ctx));
 }

@@ -4,7 +4,10 @@
  * body decodes to the same spans whichever way it came. Nothing cut is lost silently:
  * - attributes, events and links past their limit add to the OTLP dropped counts;
  * - a string or bytes value past its limit keeps its first bytes and ends in a marker,
- *   `…[truncated 123 of 4567 bytes]`;
+ *   `…[truncated 123 of 4567 bytes]`; so do names, attribute keys and other short strings past
+ *   maxNameBytes, and a status message past maxValueBytes;
+ * - of two keys of one list cut to the same text, the first is kept, the second dropped and
+ *   counted like an attribute past maxAttributes (a cut key never overwrites);
  * - an array or key/value list past its limit ends in a marker element or entry;
  * - a value nested too deep becomes the marker `[truncated: nested deeper than 32 levels]`;
  * - the span counts as truncated in the batch, and the export answer's partial success says why.
@@ -39,6 +42,13 @@ export interface DecodeLimits {
    * (partial success: the exporter is told to send smaller batches).
    */
   maxRequestItems: number;
+  /**
+   * UTF-8 bytes of one name or key: span, event and scope names, scope versions, attribute keys
+   * (at any depth), trace states, schema URLs, a log record's severity text and event name.
+   * Optional, unlike the others, so that limits written before it was added stay valid: absent
+   * means the default (see cutting).
+   */
+  maxNameBytes?: number;
 }
 
 /**
@@ -56,8 +66,11 @@ export interface DecodeLimits {
  * - 1,000,000 items per request: an SDK batch of 512 spans holds about 7,000 and a Collector
  *   batch of 8,192 about 110,000; a million empty events decode to about 120 MB, a million
  *   spans with ids only to about 500 MB.
+ * - 1,024 bytes per name or key: GenAI keys (gen_ai.prompt.37.tool_calls.0.arguments) are under
+ *   60, span names are routes or `chat gpt-4o`, and a W3C tracestate is meant to fit in 512; the
+ *   views show a name on one line. A status message is text like a value and gets maxValueBytes.
  */
-export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
+export const DEFAULT_DECODE_LIMITS: Readonly<Required<DecodeLimits>> = Object.freeze({
   maxAttributes: 4096,
   maxValueBytes: 4 * 1024 * 1024,
   maxArrayValues: 16384,
@@ -65,13 +78,14 @@ export const DEFAULT_DECODE_LIMITS: Readonly<DecodeLimits> = Object.freeze({
   maxEvents: 8192,
   maxLinks: 1024,
   maxRequestItems: 1_000_000,
+  maxNameBytes: 1024,
 });
 
 /** Defaults for what is not given; a value that is not a positive integer falls back too. */
-export function decodeLimits(given?: Partial<DecodeLimits>): DecodeLimits {
+export function decodeLimits(given?: Partial<DecodeLimits>): Required<DecodeLimits> {
   if (!given) return DEFAULT_DECODE_LIMITS;
   const out = { ...DEFAULT_DECODE_LIMITS };
-  for (const key of Object.keys(out) as (keyof DecodeLimits)[]) {
+  for (const key of Object.keys(out) as (keyof typeof out)[]) {
     const v = given[key];
     if (typeof v === 'number' && Number.isInteger(v) && v > 0) out[key] = v;
   }
@@ -80,12 +94,15 @@ export function decodeLimits(given?: Partial<DecodeLimits>): DecodeLimits {
 
 /** The limits, what has been cut of the span or record being read (Cut flags), and what the request may still keep. */
 export interface Cutting {
-  limits: DecodeLimits;
+  limits: Required<DecodeLimits>;
   cut: number;
   budget: number;
 }
 
-export const cutting = (limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Cutting => ({ limits, cut: 0, budget: limits.maxRequestItems });
+export function cutting(limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Cutting {
+  const full = limits.maxNameBytes === undefined ? { ...limits, maxNameBytes: DEFAULT_DECODE_LIMITS.maxNameBytes } : (limits as Required<DecodeLimits>);
+  return { limits: full, cut: 0, budget: limits.maxRequestItems };
+}
 
 /**
  * What is past a limit is still read (with this, and dropped), so that whether a span is
@@ -123,7 +140,7 @@ export function spend(ctx: Cutting, what: 'span' | 'log record'): void {
 }
 
 /** What was cut, as bit flags: one set per span or log record. */
-export const Cut = { attributes: 1, value: 2, array: 4, depth: 8, events: 16, links: 32, request: 64 } as const;
+export const Cut = { attributes: 1, value: 2, array: 4, depth: 8, events: 16, links: 32, request: 64, name: 128, message: 256 } as const;
 
 const REASONS: [number, (l: DecodeLimits) => string][] = [
   [Cut.attributes, (l) => `more than ${l.maxAttributes} attributes`],
@@ -133,6 +150,8 @@ const REASONS: [number, (l: DecodeLimits) => string][] = [
   [Cut.events, (l) => `more than ${l.maxEvents} events`],
   [Cut.links, (l) => `more than ${l.maxLinks} links`],
   [Cut.request, (l) => `more than ${l.maxRequestItems} attributes, events, links and array values in the request`],
+  [Cut.name, (l) => `name or key longer than ${l.maxNameBytes ?? DEFAULT_DECODE_LIMITS.maxNameBytes} bytes`],
+  [Cut.message, (l) => `status message longer than ${l.maxValueBytes} bytes`],
 ];
 
 /** Counts one truncated span or record in the batch; the reasons are kept as flags until the answer. */
@@ -177,7 +196,9 @@ export function limitString(s: string, maxBytes: number): { value: string; cut: 
   if (s.length * 3 <= maxBytes) return { value: s, cut: false };
   const total = Buffer.byteLength(s, 'utf8');
   if (total <= maxBytes) return { value: s, cut: false };
-  const bytes = Buffer.from(s, 'utf8');
+  // Only the first maxBytes units can end up in the first maxBytes bytes: a 10 MB name is not
+  // copied whole. A pair split by the slice encodes as 3 bytes past the cut, so it is left out.
+  const bytes = Buffer.from(s.length > maxBytes ? s.slice(0, maxBytes) : s, 'utf8');
   const end = utf8Boundary(bytes, 0, maxBytes);
   return { value: bytes.toString('utf8', 0, end) + valueMarker(end, total), cut: true };
 }

@@ -81,6 +81,19 @@ export function str(v: unknown, field: string): string {
   throw new FieldError(`${field} must be a string`);
 }
 
+/** A string cut to `max` UTF-8 bytes and marked as a long value is; `flag` says which limit cut it. */
+export function strCut(v: unknown, field: string, max: number, flag: number, ctx: Cutting): string {
+  const s = str(v, field);
+  // Only a string long enough to be over the limit is measured.
+  if (s.length <= max / 3) return s;
+  const out = limitString(s, max);
+  if (out.cut) ctx.cut |= flag;
+  return out.value;
+}
+
+/** A name, version, trace state, schema URL… cut to maxNameBytes. */
+export const nameStr = (v: unknown, field: string, ctx: Cutting): string => strCut(v, field, ctx.limits.maxNameBytes, Cut.name, ctx);
+
 const HEX = /^[0-9a-fA-F]*$/;
 
 /**
@@ -191,6 +204,8 @@ export function anyValue(v: unknown, field: string, ctx: Cutting, depth = 0): At
 /**
  * A KeyValue list: the first maxAttributes entries, and how many more there were (for an
  * attribute list's droppedAttributesCount). Inside a value (`depth` > 0) a marker entry says so.
+ * A key past maxNameBytes is cut; when the cut text is already a key the entry is dropped (its
+ * value still read, as the protobuf decoder reads it before it knows) and counted as dropped.
  */
 export function keyValues(list: unknown, field: string, ctx: Cutting, depth = 0): { attributes: Attributes; dropped: number } {
   const attributes: Attributes = {};
@@ -200,11 +215,23 @@ export function keyValues(list: unknown, field: string, ctx: Cutting, depth = 0)
     const kv = all[i];
     if (typeof kv !== 'object' || kv === null) throw new FieldError(`${field} must hold key/value objects`);
     const { key, value } = kv as { key?: unknown; value?: unknown };
-    const k = str(key, `${field} key`);
+    const whole = str(key, `${field} key`);
     // The key names the field in an error message: a hostile key must not make it huge.
-    const where = `${field}.${k.length > 40 ? `${k.slice(0, 40)}…` : k}`;
-    if (fits(c, ctx.limits.maxAttributes, Cut.attributes, ctx)) setAttribute(attributes, k, anyValue(value, where, ctx, depth));
-    else anyValue(value, where, scratch(ctx), depth);
+    const where = `${field}.${whole.length > 40 ? `${whole.slice(0, 40)}…` : whole}`;
+    if (!fits(c, ctx.limits.maxAttributes, Cut.attributes, ctx)) {
+      anyValue(value, where, scratch(ctx), depth);
+      continue;
+    }
+    const v = anyValue(value, where, ctx, depth);
+    const k = whole.length <= ctx.limits.maxNameBytes / 3 ? whole : limitString(whole, ctx.limits.maxNameBytes).value;
+    if (k !== whole) {
+      ctx.cut |= Cut.name;
+      if (hasOwn(attributes, k)) {
+        c.kept--;
+        continue;
+      }
+    }
+    setAttribute(attributes, k, v);
   }
   const dropped = c.seen - c.kept;
   if (dropped && depth > 0) setAttribute(attributes, KVLIST_MARKER_KEY, kvlistMarker(dropped));
