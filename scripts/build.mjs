@@ -11,8 +11,8 @@ const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const dist = path.join(root, 'dist');
 
 mkdirSync(dist, { recursive: true });
-// sql.js loads its WebAssembly from next to the bundle.
-copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(dist, 'sql-wasm.wasm'));
+// sql.js is loaded from next to the bundle, afresh for each store (see src/core/store/sqlite.ts).
+for (const file of ['sql-wasm.js', 'sql-wasm.wasm']) copyFileSync(require.resolve(`sql.js/dist/${file}`), path.join(dist, file));
 mkdirSync(path.join(dist, 'runtime', 'python'), { recursive: true }); copyFileSync(path.join(root, 'src/runtime/python/sitecustomize.py'), path.join(dist, 'runtime', 'python', 'sitecustomize.py')); // the Python bootstrap
 
 const common = {

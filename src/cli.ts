@@ -98,7 +98,7 @@ async function serve(args: string[]): Promise<void> {
     if (err instanceof ReceiverAccessError) throw new UsageError(err.message);
     throw err;
   }
-  const store = await StoreClient.open({ path: values.db, onWarning: stderrLog.warn, retention });
+  const store = await StoreClient.open({ path: values.db, onWarning: stderrLog.warn, onInfo: stderrLog.info, retention });
   const receiver = new OtlpReceiver({ sink: store, log: stderrLog, host: values.host, httpPort, grpcPort, maxBodyBytes, token, allowedOrigins });
   let stopping = false;
   const stop = (): void => {

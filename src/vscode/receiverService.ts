@@ -80,6 +80,7 @@ export class ReceiverService implements vscode.Disposable {
         this.log.warn(`[store] ${m}`);
         void vscode.window.showWarningMessage(`Spanlens: ${m}`);
       },
+      onInfo: (m) => this.log.info(`[store] ${m}`),
     });
     this.log.info(`[store] ${dbPath ? `opened ${dbPath}` : 'no workspace storage: keeping spans in memory'} (${store.spanCount} spans)`);
     const sub = store.onDidChange((change) => this.spansChanged.fire(change));

@@ -93,6 +93,25 @@ describe('store worker', () => {
     await client.close();
   });
 
+  it('compacts its memory in the worker after a large delete, and says so in the log', async () => {
+    const infos: string[] = [];
+    const client = await StoreClient.open({ onInfo: (m) => infos.push(m) });
+    for (let i = 0; i < 8; i++) {
+      const body = protobufBody(bulkySpans(100, `m${i}`));
+      await client.addSpans(decodeTraces(body, 'protobuf').items, { encoding: 'protobuf', body });
+    }
+    const full = await client.call('memory');
+    await client.call('clear');
+    assert.equal(await client.call('compact', true), true);
+    const compacted = await client.call('memory');
+    assert.ok(compacted.fileBytes < full.fileBytes / 4, `the database ${full.fileBytes} → ${compacted.fileBytes} bytes`);
+    assert.ok(compacted.engineBytes < full.engineBytes, `SQLite's heap ${full.engineBytes} → ${compacted.engineBytes} bytes`);
+    assert.equal(compacted.compactions, 1);
+    assert.equal(infos.length, 1);
+    assert.match(infos[0]!, /^Compacted the store's memory in \d+ ms: SQLite's heap \d+ → \d+ MiB/);
+    await client.close();
+  });
+
   it('reports a database it cannot open', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'spanlens-worker-'));
     dirs.push(dir);

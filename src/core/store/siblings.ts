@@ -6,10 +6,49 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { listJournals, removeQuietly } from './files.js';
-import { StoreLock } from './lock.js';
+import { type LockHolder, StoreLock } from './lock.js';
 import type { SpanStore } from './spanStore.js';
 
 export const MAX_SIBLINGS = 9;
+
+/** The files a writable store takes: `file` (the asked one or a sibling) and its lock, or why it may write none. */
+export interface FileClaim {
+  file: string;
+  lock: StoreLock | undefined;
+  unwritable: string | undefined;
+}
+
+/**
+ * Takes `asked`'s lock, waiting up to `waitMs` for a window closing; then the first free sibling.
+ * A folder that cannot be written is not decided here: persistence reports it once it tries.
+ */
+export async function claimFiles(asked: string, waitMs: number, warn: (message: string) => void): Promise<FileClaim> {
+  let lock: StoreLock | LockHolder | undefined;
+  try {
+    lock = StoreLock.acquire(asked);
+    const deadline = Date.now() + waitMs;
+    while (!(lock instanceof StoreLock) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      lock = StoreLock.acquire(asked);
+    }
+    for (let n = 2; !(lock instanceof StoreLock) && n <= MAX_SIBLINGS; n++) {
+      const sibling = StoreLock.acquire(siblingPath(asked, n));
+      if (sibling instanceof StoreLock) {
+        const file = siblingPath(asked, n);
+        warn(`Another VS Code window or spanlens process (pid ${lock.pid}) is storing this workspace's traces in ${asked}; this one stores its own in ${file}, and the next one to open the workspace alone adds them to ${asked}.`);
+        return { file, lock: sibling, unwritable: undefined };
+      }
+    }
+  } catch {
+    // The folder cannot be written (or is missing): persistence reports that once it tries.
+  }
+  if (lock === undefined || lock instanceof StoreLock) return { file: asked, lock, unwritable: undefined };
+  return {
+    file: asked,
+    lock: undefined,
+    unwritable: `other VS Code windows or spanlens processes (pid ${lock.pid} and more) are storing this workspace's traces in ${asked} and the files beside it`,
+  };
+}
 
 export function siblingPath(dbPath: string, n: number): string {
   return `${dbPath}-${n}`;

@@ -13,6 +13,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
+import { performance } from 'node:perf_hooks';
 import type { Database } from 'sql.js';
 import { Emitter } from '../events.js';
 import type { LogRecord, Span } from '../model.js';
@@ -21,15 +22,16 @@ import { decodeLogs, decodeTraces } from '../otlp/decode.js';
 import { tracesRequestJson } from '../otlp/encodeJson.js';
 import { copyAside, listJournals, moveAside, snapshotProblem } from './files.js';
 import { RecordKind, readJournal } from './journal.js';
-import { type LockHolder, StoreLock } from './lock.js';
+import type { StoreLock } from './lock.js';
 import { Persistence, type StorageState } from './persistence.js';
-import { MAX_SIBLINGS, mergeSiblings, siblingPath } from './siblings.js';
+import { claimFiles, mergeSiblings } from './siblings.js';
 import { CONNECTION_PRAGMAS, CREATE_SCHEMA, NEW_DATABASE_PRAGMAS, SCHEMA_VERSION } from './schema.js';
 import { type RunSummary, SpanTables, type TraceSummary } from './spanTables.js';
-import { loadSqlJs } from './sqlite.js';
+import { type SqlEngine, newSqlEngine } from './sqlite.js';
+import { CompactionSchedule, type StoreMemory, cacheBytes, compactedMessage, moveTables, worthCompacting } from './compaction.js';
 import { type IndexRow, indexRows } from './indexRow.js';
 
-export type { RunSummary, StorageState, TraceSummary };
+export type { RunSummary, StorageState, StoreMemory, TraceSummary };
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';
@@ -65,6 +67,8 @@ export interface StoreOptions {
   readOnly?: boolean;
   /** Told about recoverable trouble (a corrupt file moved aside, a failed write). */
   onWarning?: (message: string) => void;
+  /** Told what is worth a log line and no more (memory given back by a compaction). */
+  onInfo?: (message: string) => void;
   /** A checkpoint happens once the journal is larger than this and than the last snapshot. */
   checkpointMinBytes?: number;
   retention?: RetentionLimits;
@@ -119,11 +123,13 @@ export class SpanStore {
   private limitWarned = false;
   private retentionTimer: NodeJS.Timeout | undefined;
   private replaying = false;
+  private readonly compaction = new CompactionSchedule((force) => this.moveToNewEngine(force));
 
   private constructor(
     private readonly tables: SpanTables,
     private epoch: number,
     private options: StoreOptions,
+    private engine: SqlEngine,
   ) {}
 
   /** Changes retention, prices, the run gap and the span limit; all but retention apply to spans stored from now on. */
@@ -150,38 +156,18 @@ export class SpanStore {
   }
 
   static async open(options: StoreOptions = {}): Promise<SpanStore> {
-    const SQL = await loadSqlJs();
+    // An instance of its own: closing the store or compacting it frees its memory.
+    const engine = await newSqlEngine();
+    const SQL = engine.SQL;
     const warn = options.onWarning ?? (() => undefined);
     const asked = options.path;
     // Another window writing these files: this one writes a sibling file (see siblings.ts), or
     // with all of those taken too, keeps its spans in memory.
-    let lock: StoreLock | LockHolder | undefined;
-    let unwritable: string | undefined;
-    let file = asked;
-    if (asked && !options.readOnly) {
-      try {
-        lock = StoreLock.acquire(asked);
-        const deadline = Date.now() + (options.lockWaitMs ?? LOCK_WAIT_MS);
-        while (!(lock instanceof StoreLock) && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 100));
-          lock = StoreLock.acquire(asked);
-        }
-        for (let n = 2; !(lock instanceof StoreLock) && n <= MAX_SIBLINGS; n++) {
-          const sibling = StoreLock.acquire(siblingPath(asked, n));
-          if (sibling instanceof StoreLock) {
-            warn(`Another VS Code window or spanlens process (pid ${lock.pid}) is storing this workspace's traces in ${asked}; this one stores its own in ${sibling.path.slice(0, -'.lock'.length)}, and the next one to open the workspace alone adds them to ${asked}.`);
-            file = siblingPath(asked, n);
-            options = { ...options, path: file };
-            lock = sibling;
-          }
-        }
-      } catch {
-        // The folder cannot be written (or is missing): persistence reports that once it tries.
-      }
-      if (lock && !(lock instanceof StoreLock)) {
-        unwritable = `other VS Code windows or spanlens processes (pid ${lock.pid} and more) are storing this workspace's traces in ${asked} and the files beside it`;
-      }
-    }
+    const claim = asked && !options.readOnly ? await claimFiles(asked, options.lockWaitMs ?? LOCK_WAIT_MS, warn) : undefined;
+    const lock = claim?.lock;
+    let unwritable = claim?.unwritable;
+    const file = claim?.file ?? asked;
+    if (file !== asked) options = { ...options, path: file };
     let db: Database | undefined;
     let epoch = 0;
     let replayAll = false;
@@ -227,10 +213,10 @@ export class SpanStore {
     db.exec(CREATE_SCHEMA);
     migrate(db);
     db.run(`INSERT OR IGNORE INTO meta VALUES ('schema', ?), ('epoch', ?)`, [String(SCHEMA_VERSION), String(epoch)]);
-    const store = new SpanStore(new SpanTables(db, {}), epoch, options);
+    const store = new SpanStore(new SpanTables(db, {}), epoch, options, engine);
     store.tables.configure(store.tablesOptions());
     store.snapshotBytes = bytes?.length ?? 0;
-    if (lock instanceof StoreLock) store.lock = lock;
+    store.lock = lock;
     try {
       if (file) await store.recover(file, replayAll, unwritable);
     } catch (err) {
@@ -385,6 +371,7 @@ export class SpanStore {
     if (this.persistence) this.persistence.append(kind, typeof payload === 'function' ? payload() : payload);
     if (change.spans || change.logs || change.cleared || change.deletedTraceIds.length || change.traceIds.length) this.changes.fire(change);
     if (change.spans) this.scheduleRetention();
+    if (change.cleared || change.deletedTraceIds.length) this.compaction.afterDeletion();
     return change;
   }
 
@@ -564,8 +551,43 @@ export class SpanStore {
     return this.persistence?.checkpoint() ?? Promise.resolve();
   }
 
+  /** The memory the store holds (its sql.js instance and database file), and how often it gave some back. */
+  memory(): StoreMemory {
+    return { engineBytes: this.engine.memoryBytes(), fileBytes: this.tables.byteSize(), liveBytes: this.usedBytes(), compactions: this.compaction.count };
+  }
+
+  /**
+   * Moves the database into a new sql.js instance, without its free pages, when the memory held
+   * is well past what the data needs (compaction.ts), or in any case with `force`; the old
+   * instance's memory then goes with the garbage collector. Resolves to whether it moved. The
+   * data stays the same, so the files on disk are not touched. Runs after deletions by itself.
+   */
+  compact(force = false): Promise<boolean> {
+    return this.compaction.run(force);
+  }
+
+  private async moveToNewEngine(force: boolean): Promise<boolean> {
+    const worth = (): boolean => force || worthCompacting(this.memory(), cacheBytes(this.db), this.engine.initialBytes);
+    if (this.options.readOnly || !worth()) return false;
+    const engine = await newSqlEngine();
+    // Changes made meanwhile went to the database being copied: the copy is made now, in one go.
+    if (!this.compaction.active || !worth()) return false;
+    const before = this.memory();
+    const started = performance.now();
+    try {
+      moveTables(this.tables, engine.SQL, CONNECTION_PRAGMAS);
+    } catch (err) {
+      this.options.onInfo?.(`The store's memory could not be compacted (${(err as Error).message}); it goes on as it was.`);
+      return false;
+    }
+    this.engine = engine;
+    this.options.onInfo?.(compactedMessage(before, this.memory(), performance.now() - started));
+    return true;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.compaction.stop();
     if (this.retentionTimer) clearTimeout(this.retentionTimer);
     await this.persistence?.close();
     this.lock?.release();

@@ -143,11 +143,13 @@ export class SpanTables {
   private readonly tailStatements = new Map<number, Statement>();
   private deletes: DeleteStatements | undefined;
   spanCount = 0;
+  private current: Database;
 
   constructor(
-    readonly db: Database,
+    db: Database,
     private options: TablesOptions = {},
   ) {
+    this.current = db;
     this.resources = new Interned(this.all(`SELECT id, json FROM resources`), (json, r) => {
       this.db.run(`INSERT INTO resources (json, service) VALUES (?, ?)`, [json, serviceOf(r)]);
       return this.lastRowId();
@@ -159,8 +161,23 @@ export class SpanTables {
     this.spanCount = this.scalar(`SELECT COUNT(*) FROM spans`) as number;
   }
 
+  get db(): Database {
+    return this.current;
+  }
+
   configure(options: TablesOptions): void {
     this.options = options;
+  }
+
+  /**
+   * Goes on with `db`, a copy of this database in another sql.js instance (a compaction). Row ids
+   * of resources and scopes are kept by the copy (they are the tables' INTEGER PRIMARY KEYs), so
+   * what is interned stays valid; statements are prepared again there.
+   */
+  moveTo(db: Database): void {
+    this.freeStatements();
+    this.bodyCache.clear();
+    this.current = db;
   }
 
   /** Prepared statements are freed by Database.export(); call before it. */

@@ -78,7 +78,7 @@ export class StoreClient {
 
   /** `maxPendingBatches`: how many batches may wait for the worker before new ones are refused. */
   static open(options: StoreOptions = {}, maxPendingBatches = MAX_PENDING_BATCHES): Promise<StoreClient> {
-    const { onWarning: _onWarning, ...data } = options;
+    const { onWarning: _onWarning, onInfo: _onInfo, ...data } = options;
     const script = workerScript();
     const worker = script.endsWith('.ts')
       ? // From source, as the tests run: let tsx compile the worker (never reached from the bundles).
@@ -121,6 +121,9 @@ export class StoreClient {
         break;
       case 'warning':
         this.options.onWarning?.(m.message);
+        break;
+      case 'info':
+        this.options.onInfo?.(m.message);
         break;
       case 'storage':
         this.storage = m.state;

@@ -19,6 +19,8 @@ export type StoreCalls = Pick<
   | 'countLogs'
   | 'traceCount'
   | 'usedBytes'
+  | 'memory'
+  | 'compact'
   | 'clear'
   | 'deleteTraces'
   | 'deleteRun'
@@ -31,7 +33,7 @@ export type StoreCalls = Pick<
 export type StoreMethod = keyof StoreCalls;
 
 /** Options that cross the thread boundary (no callbacks). */
-export type WorkerStoreOptions = Omit<StoreOptions, 'onWarning'>;
+export type WorkerStoreOptions = Omit<StoreOptions, 'onWarning' | 'onInfo'>;
 
 export type StoreRequest =
   | { id: number; op: 'addRows'; rows: IndexRow[]; raw: RawBody }
@@ -56,5 +58,7 @@ export type StoreReply =
   | { kind: 'error'; id: number; error: { name: string; message: string } }
   | { kind: 'change'; change: StoreChange; spanCount: number }
   | { kind: 'warning'; message: string }
+  /** Something worth a line in the log, not a problem (the store compacted its memory). */
+  | { kind: 'info'; message: string }
   /** The store started or stopped being able to write its files. */
   | { kind: 'storage'; state: StorageState };

@@ -16,7 +16,7 @@ const errorOf = (err: unknown): { name: string; message: string } => ({ name: (e
 async function main(): Promise<void> {
   let store: SpanStore;
   try {
-    store = await SpanStore.open({ ...(workerData as WorkerStoreOptions), onWarning: (message) => post({ kind: 'warning', message }) });
+    store = await SpanStore.open({ ...(workerData as WorkerStoreOptions), onWarning: (message) => post({ kind: 'warning', message }), onInfo: (message) => post({ kind: 'info', message }) });
   } catch (err) {
     post({ kind: 'openFailed', error: errorOf(err) });
     return;
