@@ -18,6 +18,9 @@ type Of<U, T> = Extract<U, { type: T }>;
 const grace = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 const exited = (child: ChildProcess): Promise<unknown> => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve)));
 
+/** Lower CPU priority of the producer processes (nice): they yield the CPU to the receiver under test. */
+const PRODUCER_NICENESS = 10;
+
 const KINDS: ExporterKind[] = ['proto', 'json', 'grpc', 'proto-gzip'];
 
 /** `count` exporters, the kinds in turn, half of each kind through a BatchSpanProcessor. */
@@ -93,6 +96,13 @@ export class Session {
       this.fork('producerChild.ts', { exporters, httpUrl: `http://127.0.0.1:${ready.http}`, grpcUrl: `http://127.0.0.1:${ready.grpc}`, poolBatches: o.poolBatches, seed: 1000 * (p + 1) }, ['--max-old-space-size=2048']),
     );
     for (const producer of this.producers) {
+      // The load generators stand in for other machines: on a 2-core box they would otherwise take
+      // the receiver's CPU and the figures would measure the scheduler, not the receiver.
+      try {
+        os.setPriority(producer.pid!, PRODUCER_NICENESS);
+      } catch {
+        // Not permitted here: the producers compete at the same priority, as before.
+      }
       producer.on('message', (m: ProducerMessage) => {
         if (m.type === 'acked') for (const [id, n] of m.traces) this.acked.set(id, (this.acked.get(id) ?? 0) + n);
       });
