@@ -72,11 +72,14 @@ describe('store faults across processes', () => {
     let sent = 0;
     let killed = false;
     // Four exporters' worth of batches in flight, as a busy app would send; kill once 40 are in.
+    // Each lane sends until an export fails, so that batches are still being sent when the
+    // receiver dies, whatever the timing (those are not acknowledged and need not be kept).
     const lanes = Array.from({ length: 4 }, async (_, lane) => {
-      for (let i = 0; !killed; i++) {
+      for (let i = 0; ; i++) {
         const spans = sdkSpans(50, `lane ${lane} batch ${i}`);
         sent++;
-        if (await exportBatch(exporter, spans)) acknowledged.push(...spans.map((s) => s.spanContext().spanId));
+        if (!(await exportBatch(exporter, spans))) return;
+        acknowledged.push(...spans.map((s) => s.spanContext().spanId));
         if (!killed && acknowledged.length >= 40 * 50) {
           killed = true;
           served.child.kill('SIGKILL');
@@ -84,7 +87,9 @@ describe('store faults across processes', () => {
       }
     });
     await Promise.all(lanes);
+    if (!killed) served.child.kill('SIGKILL');
     await served.exited;
+    assert.ok(killed, `exports failed before the receiver was killed: ${acknowledged.length / 50} of ${sent} batches acknowledged`);
     await exporter.shutdown();
     assert.ok(acknowledged.length >= 40 * 50 && sent > acknowledged.length / 50, `sent ${sent} batches, ${acknowledged.length / 50} acknowledged`);
     // Restarted: the store recovers from its files (and writes a fresh snapshot).

@@ -13,6 +13,7 @@ import { describe, it } from 'node:test';
 import MarkdownIt from 'markdown-it';
 import type { CallSite, LocatedCall } from '../../src/core/source/callSites.js';
 import { decodeTraces } from '../../src/core/otlp/decode.js';
+import { DEFAULT_DECODE_LIMITS } from '../../src/core/otlp/limits.js';
 import type { RunSummary, TraceSummary } from '../../src/core/store/spanTables.js';
 import { CALL_TEXT_MAX, codeFence, inlineText, trimText } from '../../src/core/views/callText.js';
 import {
@@ -217,12 +218,16 @@ describe('hostile corpus through real OTLP: SDK → protobuf → decode → view
   const decoded = decodeTraces(body, 'protobuf');
   const bundle = traceBundle(ids.traceId, decoded.items, []);
 
-  it('decodes every span, the 10 MB line and the 100k name intact', () => {
+  it('decodes every span, the 10 MB line, and the 100k name cut at the name limit with its marker', () => {
     assert.equal(decoded.rejected, 0, decoded.rejectReasons.join('; '));
     const llm = bundle.details[ids.llm]!.llm!;
     // The decoder may cut a value past its limit (src/core/otlp/limits.ts): at least the first megabyte arrives.
     assert.ok(llm.input.some((m) => m.content.includes(hugeLineText().slice(200, 1024 * 1024))), 'the 10 MB line reached the prompt');
-    assert.equal(bundle.view.spans.find((s) => s.id === ids.long)!.name, longName());
+    // Names are cut past DEFAULT_DECODE_LIMITS.maxNameBytes, keeping their start, and say by how much.
+    const name = bundle.view.spans.find((s) => s.id === ids.long)!.name;
+    const limit = DEFAULT_DECODE_LIMITS.maxNameBytes;
+    assert.ok(name.startsWith(longName().slice(0, limit - 8)), name.slice(0, 200));
+    assert.ok(name.endsWith(`…[truncated ${Buffer.byteLength(longName()) - limit} of ${Buffer.byteLength(longName())} bytes]`), name.slice(-80));
     assert.equal(bundle.view.spans.length, 5 + HOSTILE.length);
   });
 
