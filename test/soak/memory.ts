@@ -1,5 +1,6 @@
 /** Memory of the receiver's process, sampled after collecting garbage when asked. */
 import { setImmediate as tick } from 'node:timers/promises';
+import type { StoreMemory } from '../../src/core/store/compaction.js';
 
 export interface MemorySample {
   /** Resident set size of the whole process: the receiver, the store worker and sql.js's heap. */
@@ -8,6 +9,8 @@ export interface MemorySample {
   heapUsed: number;
   /** Memory outside the V8 heap held by the receiver's thread (buffers). */
   external: number;
+  /** The store's own account, where known: its SQLite heap, its database file, what is in use. */
+  store?: StoreMemory;
 }
 
 export function sampleMemory(): MemorySample {

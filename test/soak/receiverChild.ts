@@ -117,7 +117,7 @@ async function main(): Promise<void> {
           // The load is over: what follows (full collections, the inventory) is not the load's delay.
           whole.disable();
           interval.disable();
-          await reply({ type: 'settled', memory: await settledMemory() });
+          await reply({ type: 'settled', memory: { ...(await settledMemory()), store: await store.call('memory') } });
           break;
         case 'inventory': {
           // Deletions before this listing reach the worker's reply first: flush them before it.
@@ -158,7 +158,7 @@ async function main(): Promise<void> {
       process.exit(1);
     });
   });
-  await reply({ type: 'ready', http: address.http, grpc: address.grpc, memory: await settledMemory() });
+  await reply({ type: 'ready', http: address.http, grpc: address.grpc, memory: { ...(await settledMemory()), store: await store.call('memory') } });
 }
 
 void main().catch((err: Error) => {

@@ -1,5 +1,6 @@
 /** The soak's figures as text: what was held, what was lost (nothing), what it cost. */
 import { fmt, fmtInt, table } from '../../bench/stats.js';
+import type { StoreMemory } from '../../src/core/store/compaction.js';
 import { MiB } from './memory.js';
 import type { RunResult } from './soak.js';
 
@@ -17,6 +18,11 @@ export function summarizeRun(r: RunResult): string {
   );
 }
 
+function storeMemory(m: StoreMemory | undefined): string {
+  if (!m) return 'not reported';
+  return `SQLite heap ${mib(m.engineBytes)}, database ${mib(m.fileBytes)} (${mib(m.liveBytes)} in use), ${m.compactions} compactions`;
+}
+
 export function describeRun(title: string, r: RunResult): string {
   const l = r.ledger;
   const p = r.producers;
@@ -32,6 +38,7 @@ export function describeRun(title: string, r: RunResult): string {
     `  store at the end: ${fmtInt(r.spanCountAtStop)} spans; reopened from its file: ${fmtInt(r.reopenedSpans)}; runs kept: ${l.runs.map((run) => `${run.service} ${fmtInt(run.traces)} traces`).join(', ')}`,
     `  event-loop delay (receiver thread, 10 ms resolution, the load after its first interval when a soak): p50 ${fmt(r.loopDelay.p50)} ms, p99 ${fmt(r.loopDelay.p99)} ms, max ${fmt(r.loopDelay.max)} ms; an idle process meanwhile: p99 ${fmt(r.idleLoopDelay.p99)} ms, max ${fmt(r.idleLoopDelay.max)} ms (the machine's share)`,
     `  memory (receiver process): baseline ${mib(r.memory.baseline.rss)} rss / ${mib(r.memory.baseline.heapUsed)} heap; after retention + GC ${mib(r.memory.after.rss)} rss / ${mib(r.memory.after.heapUsed)} heap; peak rss ${mib(r.memory.maxRss)}`,
+    `  store memory (in the worker): ${storeMemory(r.memory.baseline.store)} at the start; ${storeMemory(r.memory.after.store)} at the end`,
     `  views: ${r.views.cycles} refreshes (runs, a run's traces, newest trace's timeline, a span's detail), ${r.views.errors} errors, ${r.views.gone} times the newest trace was deleted mid-refresh; refresh ${fmt(r.views.cycleMs.median, 0)} ms median, ${fmt(r.views.cycleMs.p99, 0)} ms p99, ${fmt(r.views.cycleMs.max, 0)} ms max${r.views.firstError ? `; first error: ${r.views.firstError}` : ''}`,
     `  overload answers: HTTP ${refused.length ? refused.map(([c, n]) => `${n} × ${c}`).join(', ') : 'none'}; store busy (HTTP + gRPC) ${r.storeBusy}; gRPC calls that waited for room ${r.grpcWaited}; exporter retries scheduled ${p.retries}, gave up ${p.gaveUp}`,
   ];
