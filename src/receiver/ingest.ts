@@ -14,6 +14,31 @@ export type IngestResult =
   | { ok: false; busy: boolean; message: string };
 
 /**
+ * Decoding takes turns: one request's decode (and the index rows the store is sent) per pass of
+ * the event loop, first come first served. Many bodies completing at once (a burst, an overload)
+ * would otherwise be decoded back to back in one pass, holding the extension host's thread for
+ * as long as all of them take; in turns, timers and other extensions run between two batches.
+ */
+const waiting: (() => void)[] = [];
+let turning = false;
+
+function nextTurn(): void {
+  waiting.shift()?.();
+  if (waiting.length) setImmediate(nextTurn);
+  else turning = false;
+}
+
+function decodeTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    if (!turning) {
+      turning = true;
+      setImmediate(nextTurn);
+    }
+  });
+}
+
+/**
  * `limits` (the receiver's, from settings) cut what is past them; truncated items are accepted,
  * so they are not counted as rejected, but the partial-success message says what was cut.
  */
@@ -27,7 +52,10 @@ export async function ingest(
   // Metrics are accepted and dropped, so SDKs that export every signal log no errors.
   if (signal === 'metrics') return { ok: true, accepted: 0, rejected: 0, message: '' };
   // Refused anyway: spare the receiver's thread the decode (every retry would pay it again).
-  if (sink.busy) return { ok: false, busy: true, message: 'Spanlens is busy storing earlier batches; retry shortly' };
+  const busy: IngestResult = { ok: false, busy: true, message: 'Spanlens is busy storing earlier batches; retry shortly' };
+  if (sink.busy) return busy;
+  await decodeTurn();
+  if (sink.busy) return busy;
   let batch: DecodedBatch<unknown>;
   // Spans past the store's per-trace limit: not stored, so answered as rejected.
   let overLimit: { count: number; limit: number } | null = null;
