@@ -89,7 +89,7 @@ describe('when to compact', () => {
   const fresh = 21 * MiB;
   const cache = 64 * MiB;
   const at = (engine: number, file: number, live: number): boolean =>
-    worthCompacting({ engineBytes: engine * MiB, fileBytes: file * MiB, liveBytes: live * MiB, compactions: 0 }, cache, fresh);
+    worthCompacting({ engineBytes: engine * MiB, fileBytes: file * MiB, liveBytes: live * MiB, compactions: 0, threadHeapBytes: 0 }, cache, fresh);
 
   it('compacts once memory is well past what a fresh store with the data settles at (instance + cache + file)', () => {
     assert.equal(at(158, 121, 30), true, 'the soak after retention: 279 MiB held for 81');

@@ -32,6 +32,8 @@ export interface StoreMemory {
   liveBytes: number;
   /** Compactions since the store opened. */
   compactions: number;
+  /** The V8 heap held by the thread the store runs in (in its worker: the worker's own), for reports. */
+  threadHeapBytes: number;
 }
 
 /**
