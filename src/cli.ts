@@ -2,10 +2,11 @@
  * The headless `spanlens` command, on the same core as the extension:
  *   spanlens serve [--host 127.0.0.1] [--http-port 4318] [--grpc-port 4317] [--db FILE] [--max-body-bytes N]
  *                  [--token SECRET] [--allowed-origin ORIGIN]...
- *   spanlens show [TRACE_ID] [--db FILE] --json [--workspace DIR]
+ *   spanlens show [TRACE_ID] [--db FILE] --json [--pretty | --compact] [--workspace DIR]
  *   spanlens import FILE... [--db FILE]
  *   spanlens export TRACE_ID [--db FILE] (--out FILE.json | --html FILE.html)
  */
+import { once } from 'node:events';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -35,6 +36,7 @@ The database defaults to ./${DEFAULT_DB}.
 serve: with --token (or SPANLENS_TOKEN) every export needs "Authorization: Bearer SECRET"
 (OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20SECRET); a --host other than loopback needs one.
 Browser pages on loopback origins may export; --allowed-origin adds others (exact origins).
+show: JSON is indented on a terminal and one line into a pipe or file, unless --pretty or --compact says.
 serve prints its ports as a JSON line, and another if a lost port makes it move; it exits 1 if it cannot listen again.`;
 
 class UsageError extends Error {}
@@ -127,17 +129,26 @@ async function serve(args: string[]): Promise<void> {
 async function show(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
-    options: { db: { type: 'string', default: DEFAULT_DB }, json: { type: 'boolean', default: false }, workspace: { type: 'string' } },
+    options: {
+      db: { type: 'string', default: DEFAULT_DB },
+      json: { type: 'boolean', default: false },
+      pretty: { type: 'boolean' },
+      compact: { type: 'boolean' },
+      workspace: { type: 'string' },
+    },
     strict: true,
     allowPositionals: true,
   });
   if (!values.json) throw new UsageError('only JSON output exists so far: add --json');
   if (positionals.length > 1) throw new UsageError(`show takes at most one trace id, got ${positionals.length}`);
+  if (values.pretty && values.compact) throw new UsageError('show takes --pretty or --compact, not both');
+  // People read a terminal; programs read pipes and files, where the whitespace only costs.
+  const pretty = values.pretty ?? (values.compact ? false : process.stdout.isTTY === true);
   const traceId = positionals[0]?.toLowerCase();
   if (traceId === undefined) {
     const store = await openExisting(values.db);
     try {
-      process.stdout.write(`${JSON.stringify(showTraceList(store), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(showTraceList(store), null, pretty ? 2 : undefined)}\n`);
     } finally {
       await store.close();
     }
@@ -150,12 +161,14 @@ async function show(args: string[]): Promise<void> {
       throw new UsageError(`--workspace must be a folder, got "${values.workspace}"`);
     }
     const workspace = await WorkspaceIndex.build(values.workspace ?? process.cwd());
-    // Written in pieces of about a megabyte: a large trace prints while it is read.
+    // Written in pieces of about a megabyte: a large trace prints while it is read. Into a pipe,
+    // each piece waits for the reader to take the last: pieces queued unread kept the whole
+    // output alive, and the garbage collector's work doubled.
     let pending = '';
-    for (const chunk of showTraceJson(store, traceId, undefined, workspace)) {
+    for (const chunk of showTraceJson(store, traceId, undefined, workspace, pretty)) {
       pending += chunk;
       if (pending.length > 1 << 20) {
-        process.stdout.write(pending);
+        if (!process.stdout.write(pending)) await once(process.stdout, 'drain');
         pending = '';
       }
     }

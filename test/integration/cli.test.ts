@@ -152,7 +152,7 @@ describe('spanlens serve / show', () => {
     assert.match(corrupt.stderr, /is not a readable Spanlens database/);
   });
 
-  it('exports a trace to an OTLP JSON file and imports it into another database', async () => {
+  it('exports a trace to an OTLP JSON file and imports it into another database; show prints one line into a pipe, indented with --pretty', async () => {
     const db = tempDb();
     const s = await serve(['--http-port', '0', '--grpc-port', '0', '--db', db]);
     const sent = await sendTrace(s.http);
@@ -171,6 +171,17 @@ describe('spanlens serve / show', () => {
     const bad = run(['import', `${db}.missing.json`, '--db', other]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /cannot read .*missing\.json/);
+    // Into a pipe the JSON is one line; --pretty indents it, with the same content.
+    const piped = run(['show', sent.traceId, '--db', db, '--json']).stdout;
+    const pretty = run(['show', sent.traceId, '--db', db, '--json', '--pretty']).stdout;
+    assert.equal(piped.trimEnd().split('\n').length, 1);
+    assert.ok(pretty.startsWith('{\n  "traceId": '), pretty.slice(0, 40));
+    assert.deepEqual(JSON.parse(pretty), before);
+    assert.equal(run(['show', '--db', db, '--json']).stdout.trimEnd().split('\n').length, 1);
+    assert.ok(run(['show', '--db', db, '--json', '--pretty']).stdout.startsWith('[\n  {'));
+    const both = run(['show', '--db', db, '--json', '--pretty', '--compact']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--pretty or --compact, not both/);
   });
 
   it('exports a trace as one self-contained HTML file: inline script and style, the trace embedded, no network', async () => {
