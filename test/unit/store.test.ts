@@ -63,6 +63,23 @@ describe('span store queries', () => {
     await store.close();
   });
 
+  it('keeps a body while any of its spans is stored, whichever traces shared it, and deletes it after', async () => {
+    const store = await SpanStore.open();
+    const bodies = (): number[][] => store['tables'].all('SELECT id, live FROM bodies ORDER BY id') as number[][];
+    const [a, b, c] = [makeTrace(3), makeTrace(2), makeTrace(4)];
+    store.addSpans([...a, ...b]); // body 1: traces a and b
+    store.addSpans([...c.slice(0, 1)]); // body 2: c's first span
+    store.addSpans(c); // body 3: the rest of c
+    assert.deepEqual(bodies(), [[1, 5], [2, 1], [3, 3]]);
+    store.deleteTraces([a[0]!.traceId]);
+    assert.deepEqual(bodies(), [[1, 2], [2, 1], [3, 3]]);
+    assert.deepEqual(store.getTrace(b[0]!.traceId), b);
+    store.deleteTraces([b[0]!.traceId, c[0]!.traceId]);
+    assert.deepEqual(bodies(), []);
+    assert.equal(store.spanCount, 0);
+    await store.close();
+  });
+
   it('clears everything', async () => {
     const store = await SpanStore.open();
     store.addSpans(makeTrace(3));

@@ -95,6 +95,7 @@ class Interned<T extends object> {
 
 interface DeleteStatements {
   bodiesOf: Statement;
+  liveOf: Statement;
   countDown: Statement;
   spans: Statement;
   logs: Statement;
@@ -573,26 +574,31 @@ export class SpanTables {
     if (traceIds.length === 0) return 0;
     const st = this.deleteStatements();
     let removed = 0;
-    const touched = new Set<number>();
+    // Bodies are shared by the traces that arrived together: each counts its spans still stored.
+    const gone = new Map<number, number>();
     const run = (stmt: Statement, params: SqlValue[]): void => void stmt.run(params);
     this.db.run('BEGIN');
     try {
       for (const id of traceIds) {
-        // Bodies are shared by the traces that arrived together: count down, delete at zero.
         st.bodiesOf.bind([id]);
-        const counts: [number, number][] = [];
-        while (st.bodiesOf.step()) counts.push(st.bodiesOf.get() as [number, number]);
-        st.bodiesOf.reset();
-        for (const [bodyId, count] of counts) {
-          run(st.countDown, [count, bodyId]);
-          touched.add(bodyId);
+        while (st.bodiesOf.step()) {
+          const [bodyId, count] = st.bodiesOf.get() as [number, number];
+          gone.set(bodyId, (gone.get(bodyId) ?? 0) + count);
         }
+        st.bodiesOf.reset();
         run(st.spans, [id]);
         removed += this.db.getRowsModified();
         run(st.logs, [id]);
         run(st.trace, [id]);
       }
-      for (const bodyId of touched) run(st.body, [bodyId]);
+      // Once per body, and a body left with none is deleted without being updated first: updating
+      // a row writes its blob again (counting down per trace made retention cost more than ingest).
+      for (const [bodyId, count] of gone) {
+        st.liveOf.bind([bodyId]);
+        const live = st.liveOf.step() ? (st.liveOf.get()[0] as number) : 0;
+        st.liveOf.reset();
+        run(live - count > 0 ? st.countDown : st.body, live - count > 0 ? [count, bodyId] : [bodyId]);
+      }
       this.db.run(`DELETE FROM runs WHERE NOT EXISTS (SELECT 1 FROM traces t WHERE t.run_id = runs.run_id)`);
       this.db.run('COMMIT');
     } catch (err) {
@@ -607,11 +613,12 @@ export class SpanTables {
   private deleteStatements(): DeleteStatements {
     this.deletes ??= {
       bodiesOf: this.db.prepare(`SELECT body_id, COUNT(*) FROM spans WHERE trace_id = ? GROUP BY body_id`),
+      liveOf: this.db.prepare(`SELECT live FROM bodies WHERE id = ?`),
       countDown: this.db.prepare(`UPDATE bodies SET live = live - ? WHERE id = ?`),
       spans: this.db.prepare(`DELETE FROM spans WHERE trace_id = ?`),
       logs: this.db.prepare(`DELETE FROM logs WHERE trace_id = ?`),
       trace: this.db.prepare(`DELETE FROM traces WHERE trace_id = ?`),
-      body: this.db.prepare(`DELETE FROM bodies WHERE id = ? AND live <= 0`),
+      body: this.db.prepare(`DELETE FROM bodies WHERE id = ?`),
     };
     return this.deletes;
   }
