@@ -15,7 +15,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { decodeTraces } from '../src/core/otlp/decode.js';
 import { SpanStore } from '../src/core/store/spanStore.js';
-import { loadSqlJs } from '../src/core/store/sqlite.js';
+import { newSqlEngine } from '../src/core/store/sqlite.js';
 import { fmt, table } from './stats.js';
 
 const SPANS = 10_000;
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     }
     times.sort((a, b) => a - b);
 
-    const SQL = await loadSqlJs();
+    const { SQL } = await newSqlEngine();
     const { readFileSync } = await import('node:fs');
     const sqlDb = new SQL.Database(readFileSync(db));
     const one = (sql: string): number => sqlDb.exec(sql)[0]!.values[0]![0] as number;

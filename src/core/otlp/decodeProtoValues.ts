@@ -15,8 +15,7 @@ import * as values from './values.js';
 
 // Module-local bindings for what the loops call per value (see decodeProto.ts).
 const { Cut, fits } = limits;
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
-const { int64, setAttribute } = values;
+const { hasOwn, int64, setAttribute } = values;
 
 const KV = fieldIds('KeyValue');
 const AV = fieldIds('AnyValue');

@@ -129,7 +129,7 @@ export function id(v: unknown, bytes: number, field: string, optional = false): 
   return hex;
 }
 
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+export const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 /**
  * `into[key] = value`, except that the key `__proto__` becomes an own property as JSON.parse

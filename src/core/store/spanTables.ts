@@ -597,7 +597,8 @@ export class SpanTables {
         st.liveOf.bind([bodyId]);
         const live = st.liveOf.step() ? (st.liveOf.get()[0] as number) : 0;
         st.liveOf.reset();
-        run(live - count > 0 ? st.countDown : st.body, live - count > 0 ? [count, bodyId] : [bodyId]);
+        if (live > count) run(st.countDown, [count, bodyId]);
+        else run(st.body, [bodyId]);
       }
       this.db.run(`DELETE FROM runs WHERE NOT EXISTS (SELECT 1 FROM traces t WHERE t.run_id = runs.run_id)`);
       this.db.run('COMMIT');

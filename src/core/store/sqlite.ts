@@ -2,7 +2,7 @@
  * Instances of sql.js. One instance is one WebAssembly memory, shared by every Database opened in
  * it: it grows with SQLite's heap (page cache, large transactions) and never shrinks. A store
  * takes an instance of its own, so that closing it frees that memory, and so that it can move to
- * a new instance and let the old memory go (compaction.ts); loadSqlJs() shares one per process.
+ * a new instance and let the old memory go (compaction.ts).
  *
  * sql.js keeps the instance it made beside initSqlJs, in its module: a second call returns the
  * first instance for good. So each instance loads sql.js's own file afresh (its module evaluated
@@ -54,17 +54,6 @@ function freshInitSqlJs(): InitSqlJs {
 
 // Compiled once: each instance then only instantiates it (a few ms).
 let compiled: Promise<WasmModule> | undefined;
-let shared: Promise<SqlEngine> | undefined;
-
-/** The instance shared by callers that need no memory of their own. */
-export function loadSqlEngine(): Promise<SqlEngine> {
-  shared ??= newSqlEngine();
-  return shared;
-}
-
-export async function loadSqlJs(): Promise<SqlJsStatic> {
-  return (await loadSqlEngine()).SQL;
-}
 
 /** A new instance with a memory of its own, freed with the last Database opened in it. */
 export async function newSqlEngine(): Promise<SqlEngine> {
