@@ -9,7 +9,8 @@
  *
  * Options: --minutes N (5), --seconds N (instead of minutes), --exporters N (8),
  * --rate N (spans/s of all exporters together; 55000, what `npm run bench` measured),
- * --producers N (child processes for the exporters; 2), --no-overload, --profile (CPU profiles
+ * --producers N (child processes for the exporters; 2), --idle N (seconds the receiver idles after
+ * the load before its memory is measured; 30), --no-overload, --profile (CPU profiles
  * of the receiver's process during the soak, in bench/results/profiles/soak/; summarise one with
  * `node --import tsx bench/profileSummary.ts FILE`).
  */
@@ -32,13 +33,15 @@ async function main(): Promise<void> {
   const exporters = option('exporters') ?? SOAK_DEFAULTS.exporters;
   const spansPerSec = option('rate') ?? SOAK_DEFAULTS.spansPerSec;
   const producers = option('producers') ?? SOAK_DEFAULTS.producers;
+  // Memory "after retention" as a user would see it a little after the app stops, not mid-collection.
+  const idleSeconds = option('idle') ?? 30;
   const say = (line: string): void => void process.stdout.write(`[soak] ${line}\n`);
   const load = os.loadavg()[0]!;
   say(`node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}; load average ${load.toFixed(2)} before starting`);
   say(`${exporters} exporters in ${producers} processes, ${spansPerSec} spans/s for ${seconds} s`);
   const profileDir = process.argv.includes('--profile') ? path.join(__dirname, 'results', 'profiles', 'soak') : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
-  const soak = await runSoak({ seconds, exporters, spansPerSec, producers, markEverySeconds: seconds >= 120 ? 15 : 5, profileDir, progress: say });
+  const soak = await runSoak({ seconds, exporters, spansPerSec, producers, markEverySeconds: seconds >= 120 ? 15 : 5, idleSeconds, profileDir, progress: say });
   process.stdout.write(`\n${describeRun(`Soak: ${exporters} exporters, ${(seconds / 60).toFixed(1)} min, target ${spansPerSec} spans/s`, soak)}\n`);
   let overload;
   if (!process.argv.includes('--no-overload')) {
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'soak.json');
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadBefore: load, options: { seconds, exporters, spansPerSec, producers }, soak, overload }, null, 2));
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadBefore: load, options: { seconds, exporters, spansPerSec, producers, idleSeconds }, soak, overload }, null, 2));
   process.stdout.write(`\nWrote ${path.relative(process.cwd(), file)}\n`);
   const lost = soak.ledger.lost + (overload?.ledger.lost ?? 0);
   if (lost > 0) {

@@ -81,11 +81,15 @@ export class Session {
     return child;
   }
 
+  private receiverArgs(): ReceiverArgs {
+    const o = this.options;
+    return { dir: this.dir, retention: o.retention, viewsEveryMs: o.viewsEveryMs, loopResolutionMs: o.loopResolutionMs, maxPendingBatches: o.maxPendingBatches };
+  }
+
   async start(): Promise<void> {
     const o = this.options;
-    const args: ReceiverArgs = { dir: this.dir, retention: o.retention, viewsEveryMs: o.viewsEveryMs, loopResolutionMs: o.loopResolutionMs, maxPendingBatches: o.maxPendingBatches };
     const profile = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
-    this.receiver = this.fork('receiverChild.ts', args, ['--expose-gc', '--max-old-space-size=4096', ...profile]);
+    this.receiver = this.fork('receiverChild.ts', this.receiverArgs(), ['--expose-gc', '--max-old-space-size=4096', ...profile]);
     this.receiver.on('message', (m: ReceiverMessage) => {
       if (m.type === 'deleted') for (const id of m.traceIds) this.deleted.add(id);
     });
@@ -169,6 +173,18 @@ export class Session {
     const reopenedSpans = reopened.spanCount;
     await reopened.close();
     return { stopped, reopenedSpans };
+  }
+
+  /**
+   * The baseline for what retention kept: a new receiver process (the same one, with its store
+   * worker) opened on the store the session left, its memory settled before any load. Call after stop().
+   */
+  async freshBaseline(): Promise<MemorySample> {
+    this.receiver = this.fork('receiverChild.ts', this.receiverArgs(), ['--expose-gc']);
+    const { memory } = await this.fromReceiver<Of<ReceiverMessage, 'ready'>>('ready');
+    await this.ask<Of<ReceiverMessage, 'stopped'>>({ type: 'stop' }, 'stopped');
+    await Promise.race([exited(this.receiver), grace(5000)]);
+    return memory;
   }
 
   /** Ends whatever child still runs (each by its own handle) and removes the files. */

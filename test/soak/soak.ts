@@ -22,6 +22,11 @@ export interface SoakOptions {
   viewsEveryMs: number;
   /** Seconds between progress marks (memory, event-loop delay per interval). */
   markEverySeconds: number;
+  /**
+   * Seconds the receiver idles after the load before its memory is measured: retention needs about
+   * one; V8 gives back the heap pages it grew into after several seconds of low allocation.
+   */
+  idleSeconds: number;
   /** CPU profiles of the receiver's process go here. */
   profileDir?: string;
   progress?: (line: string) => void;
@@ -37,6 +42,7 @@ export const SOAK_DEFAULTS: SoakOptions = {
   retention: { maxTraces: DEFAULT_RETENTION.maxTraces, maxBytes: DEFAULT_RETENTION.maxBytes },
   viewsEveryMs: 250,
   markEverySeconds: 10,
+  idleSeconds: 1.5,
 };
 
 export interface Producers {
@@ -63,7 +69,12 @@ export interface RunResult {
    */
   idleLoopDelay: LoopDelay;
   marks: (ReceiverMark & { atSeconds: number })[];
-  memory: { baseline: MemorySample; after: MemorySample; maxRss: number };
+  /**
+   * `baseline`: the receiver process at the start (an empty store); `after`: once the load is over,
+   * retention has run and garbage is collected; `retained`: a new receiver process opened on the
+   * store as the session left it, before any load (the baseline for the data retention kept).
+   */
+  memory: { baseline: MemorySample; after: MemorySample; retained: MemorySample; maxRss: number; idleSeconds: number };
   views: Extract<ReceiverMessage, { type: 'stopped' }>['views'];
   reopenedSpans: number;
   spanCountAtStop: number;
@@ -93,6 +104,7 @@ function merge(reports: Extract<ProducerMessage, { type: 'done' }>[]): Producers
 async function session(
   options: SessionOptions,
   markEverySeconds: number,
+  idleSeconds: number,
   warmUp: boolean,
   progress: (line: string) => void,
   load: (s: Session) => Promise<Extract<ProducerMessage, { type: 'done' }>[]>,
@@ -126,11 +138,12 @@ async function session(
     idle.disable();
     const seconds = (performance.now() - t0) / 1000;
     marks.push({ ...last, atSeconds: seconds });
-    // Retention runs within a second of the last batch; give it that, then collect garbage.
-    await sleep(1500);
+    // Retention runs within a second of the last batch; give it that (or longer), then collect garbage.
+    await sleep(idleSeconds * 1000);
     const after = await s.settle();
     const ledger = await s.verify();
     const { stopped, reopenedSpans } = await s.stop();
+    const retained = await s.freshBaseline();
     return {
       seconds,
       ledger,
@@ -141,7 +154,7 @@ async function session(
       loopDelay: stopped.loopDelay,
       idleLoopDelay: { p50: idle.percentile(50) / 1e6, p99: idle.percentile(99) / 1e6, max: idle.max / 1e6, mean: idle.mean / 1e6 },
       marks,
-      memory: { baseline: s.baseline, after, maxRss: stopped.maxRss },
+      memory: { baseline: s.baseline, after, retained, maxRss: stopped.maxRss, idleSeconds },
       views: stopped.views,
       reopenedSpans,
       spanCountAtStop: stopped.spanCount,
@@ -158,7 +171,7 @@ export function runSoak(partial: Partial<SoakOptions> = {}): Promise<RunResult> 
   const o = { ...SOAK_DEFAULTS, ...partial };
   if (o.seconds <= 2 * o.markEverySeconds) throw new Error(`a soak of ${o.seconds} s is too short: its first ${o.markEverySeconds} s are a warm-up`);
   const progress = o.progress ?? (() => undefined);
-  return session({ ...sessionOptions(o), profileDir: o.profileDir }, o.markEverySeconds, true, progress, (s) => s.produce({ type: 'run', spansPerSecEach: o.spansPerSec / o.exporters, seconds: o.seconds, maxInFlight: o.maxInFlight }));
+  return session({ ...sessionOptions(o), profileDir: o.profileDir }, o.markEverySeconds, o.idleSeconds, true, progress, (s) => s.produce({ type: 'run', spansPerSecEach: o.spansPerSec / o.exporters, seconds: o.seconds, maxInFlight: o.maxInFlight }));
 }
 
 export interface OverloadOptions {
@@ -175,5 +188,5 @@ export interface OverloadOptions {
 export function runOverload(partial: Partial<OverloadOptions> = {}): Promise<RunResult> {
   const o: OverloadOptions = { exporters: 8, batches: 30, producers: 2, ...partial };
   const options = { ...sessionOptions({ ...SOAK_DEFAULTS, exporters: o.exporters, producers: o.producers }), maxPendingBatches: o.maxPendingBatches };
-  return session(options, 5, false, o.progress ?? (() => undefined), (s) => s.produce({ type: 'burst', batches: o.batches }));
+  return session(options, 5, SOAK_DEFAULTS.idleSeconds, false, o.progress ?? (() => undefined), (s) => s.produce({ type: 'burst', batches: o.batches }));
 }
