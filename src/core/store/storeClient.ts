@@ -221,12 +221,12 @@ export class StoreClient {
     return this.request({ op: 'traceSources', traceId, workspaceRoot });
   }
 
-  /** Tells the worker's index of a workspace that these files changed, were created or deleted. */
   /** For spans of a trace `traceSources` could not place: names to look up in the editor's symbol providers. */
   unplacedNames(traceId: string, spanIds: string[]): Promise<Record<string, UnplacedName[]>> {
     return this.request({ op: 'unplacedNames', traceId, spanIds });
   }
 
+  /** Tells the worker's index of a workspace that these files changed, were created or deleted. */
   workspaceChanged(workspaceRoot: string, files: string[]): Promise<void> {
     return this.request({ op: 'workspaceChanged', workspaceRoot, files });
   }
