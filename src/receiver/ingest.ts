@@ -6,6 +6,7 @@ import type { DecodedBatch } from '../core/model.js';
 import { type Encoding, OtlpDecodeError, decodeLogs, decodeTraces } from '../core/otlp/decode.js';
 import type { Signal } from '../core/otlp/encode.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits, truncationMessage } from '../core/otlp/limits.js';
+import type { AddSpansResult } from '../core/store/spanStore.js';
 import { StoreBusyError } from '../core/store/storeClient.js';
 import type { IngestSink } from './sink.js';
 
@@ -56,22 +57,14 @@ export async function ingest(
   if (sink.busy) return busy;
   await decodeTurn();
   if (sink.busy) return busy;
-  let batch: DecodedBatch<unknown>;
+  let batch: BatchSummary;
   // Spans past the store's per-trace limit: not stored, so answered as rejected.
   let overLimit: { count: number; limit: number } | null = null;
   try {
-    if (signal === 'traces') {
-      const decoded = decodeTraces(body, encoding, limits);
-      batch = decoded;
-      if (decoded.items.length && sink.addSpansCounted) {
-        const stored = await sink.addSpansCounted(decoded.items, { encoding, body });
-        if (stored.truncated) overLimit = { count: stored.truncated, limit: stored.maxSpansPerTrace };
-      } else if (decoded.items.length) await sink.addSpans(decoded.items, { encoding, body });
-    } else {
-      const decoded = decodeLogs(body, encoding, limits);
-      batch = decoded;
-      if (decoded.items.length) await sink.addLogs(decoded.items, { encoding, body });
-    }
+    const sent = signal === 'traces' ? sendSpans(sink, encoding, body, limits) : sendLogs(sink, encoding, body, limits);
+    batch = sent.batch;
+    const stored = await sent.stored;
+    if (stored?.truncated) overLimit = { count: stored.truncated, limit: stored.maxSpansPerTrace };
   } catch (err) {
     if (err instanceof OtlpDecodeError) return { ok: false, busy: false, message: err.message };
     if (err instanceof StoreBusyError) return { ok: false, busy: true, message: `Spanlens is busy storing earlier batches (${err.message}); retry shortly` };
@@ -83,5 +76,37 @@ export async function ingest(
   const rejected = rejectedCount ? `${rejectedCount} rejected: ${reasons.join('; ')}` : '';
   const truncated = truncationMessage(batch, signal === 'traces' ? 'spans' : 'log records', limits);
   const message = rejected && truncated ? `${rejected}. ${truncated}` : rejected || truncated;
-  return { ok: true, accepted: batch.items.length - (overLimit?.count ?? 0), rejected: rejectedCount, message };
+  return { ok: true, accepted: batch.count - (overLimit?.count ?? 0), rejected: rejectedCount, message };
+}
+
+/** What the answer needs of a decoded batch, without its items. */
+type BatchSummary = Omit<DecodedBatch<unknown>, 'items'> & { count: number };
+
+interface Sent {
+  batch: BatchSummary;
+  /** Settles once the store has the batch; for spans, what their per-trace limit kept out. */
+  stored: Promise<AddSpansResult | null>;
+}
+
+function summary(decoded: DecodedBatch<unknown>): BatchSummary {
+  const { items, ...rest } = decoded;
+  return { ...rest, count: items.length };
+}
+
+// Decode and hand over in plain functions: the async ingest above keeps only the summary while
+// the store works, so the decoded items are garbage as soon as they are indexed and posted.
+function sendSpans(sink: IngestSink, encoding: Encoding, body: Uint8Array, limits: DecodeLimits): Sent {
+  const decoded = decodeTraces(body, encoding, limits);
+  const batch = summary(decoded);
+  if (!decoded.items.length) return { batch, stored: Promise.resolve(null) };
+  const raw = { encoding, body };
+  if (sink.addSpansCounted) return { batch, stored: Promise.resolve(sink.addSpansCounted(decoded.items, raw)) };
+  return { batch, stored: Promise.resolve(sink.addSpans(decoded.items, raw)).then(() => null) };
+}
+
+function sendLogs(sink: IngestSink, encoding: Encoding, body: Uint8Array, limits: DecodeLimits): Sent {
+  const decoded = decodeLogs(body, encoding, limits);
+  const batch = summary(decoded);
+  if (!decoded.items.length) return { batch, stored: Promise.resolve(null) };
+  return { batch, stored: Promise.resolve(sink.addLogs(decoded.items, { encoding, body })).then(() => null) };
 }

@@ -165,7 +165,7 @@ export function truncationReasons(flags: number, limits: DecodeLimits = DEFAULT_
 }
 
 /** The partial-success text for a batch's cuts, e.g. `2 spans truncated (more than 4096 attributes)`. */
-export function truncationMessage(batch: DecodedBatch<unknown>, what: 'spans' | 'log records', limits?: DecodeLimits): string {
+export function truncationMessage(batch: Pick<DecodedBatch<unknown>, 'truncated' | 'truncatedFlags'>, what: 'spans' | 'log records', limits?: DecodeLimits): string {
   if (!batch.truncated) return '';
   const noun = batch.truncated === 1 ? what.slice(0, -1) : what;
   return `${batch.truncated} ${noun} truncated (${truncationReasons(batch.truncatedFlags ?? 0, limits).join('; ')})`;
