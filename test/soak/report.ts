@@ -21,7 +21,7 @@ export function summarizeRun(r: RunResult): string {
 
 function storeMemory(m: StoreMemory | undefined): string {
   if (!m) return 'not reported';
-  return `SQLite heap ${mib(m.engineBytes)}, database ${mib(m.fileBytes)} (${mib(m.liveBytes)} in use), worker JS heap ${mib(m.threadHeapBytes)}, ${m.compactions} compactions`;
+  return `SQLite heap ${mib(m.engineBytes)}, database ${mib(m.fileBytes)} (${mib(m.liveBytes)} in use), worker JS heap ${mib(m.threadHeapBytes)} (${mib(m.threadHeapUsedBytes)} in use), ${m.compactions} compactions`;
 }
 
 function residentLine(r: RunResult): string | undefined {

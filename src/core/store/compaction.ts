@@ -34,6 +34,8 @@ export interface StoreMemory {
   compactions: number;
   /** The V8 heap held by the thread the store runs in (in its worker: the worker's own), for reports. */
   threadHeapBytes: number;
+  /** Of that heap, what is in use (the rest is held for new objects). */
+  threadHeapUsedBytes: number;
 }
 
 /**

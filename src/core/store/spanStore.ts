@@ -553,12 +553,14 @@ export class SpanStore {
 
   /** The memory the store holds (its sql.js instance and database file), and how often it gave some back. */
   memory(): StoreMemory {
+    const heap = process.memoryUsage();
     return {
       engineBytes: this.engine.memoryBytes(),
       fileBytes: this.tables.byteSize(),
       liveBytes: this.usedBytes(),
       compactions: this.compaction.count,
-      threadHeapBytes: process.memoryUsage().heapTotal,
+      threadHeapBytes: heap.heapTotal,
+      threadHeapUsedBytes: heap.heapUsed,
     };
   }
 
