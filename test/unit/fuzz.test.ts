@@ -12,8 +12,6 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { AttrValue, Attributes, DecodedBatch, LogRecord, Span } from '../../src/core/model.js';
 import { durationMs } from '../../src/core/model.js';
 import { normalizeSpan } from '../../src/core/normalize/normalizeSpan.js';
@@ -23,6 +21,7 @@ import type { DecodeLimits } from '../../src/core/otlp/limits.js';
 import { SpanStore } from '../../src/core/store/spanStore.js';
 import { ingest } from '../../src/receiver/ingest.js';
 import { type Encoding, type Signal, caseRng, corpus, makeCase } from '../helpers/fuzzCorpus.js';
+import { gc } from '../helpers/gc.js';
 
 const SEED = Number(process.env.SPANLENS_FUZZ_SEED ?? 20261125);
 const CASES = Number(process.env.SPANLENS_FUZZ_CASES ?? 100_000);
@@ -36,9 +35,6 @@ const INGEST_EVERY = 20;
  */
 const caseMs = (bytes: number): number => 2000 + bytes / 2000;
 const MARKER_BYTES = 64;
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 /** The limits hold for one attribute value: depth, array and list lengths, string sizes. */
 function checkValue(v: AttrValue, limits: DecodeLimits, depth: number, where: string): void {

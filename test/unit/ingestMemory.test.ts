@@ -6,18 +6,15 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { LogRecord, Span } from '../../src/core/model.js';
 import { decodeTraces } from '../../src/core/otlp/decode.js';
 import type { AddSpansResult } from '../../src/core/store/spanStore.js';
 import { StoreClient } from '../../src/core/store/storeClient.js';
 import { ingest } from '../../src/receiver/ingest.js';
 import type { IngestSink } from '../../src/receiver/sink.js';
+import { gc } from '../helpers/gc.js';
 import { jsonBody, protobufBody, sdkSpans } from '../helpers/payloads.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 /** Collects garbage in a later turn: a WeakRef's target stays alive until the job that made it ends. */
 async function collected(ref: WeakRef<object>): Promise<boolean> {

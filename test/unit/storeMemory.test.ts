@@ -9,8 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -19,11 +17,10 @@ import type { LogRecord } from '../../src/core/model.js';
 import { decodeTraces } from '../../src/core/otlp/decode.js';
 import { COMPACT_CHECK_MS, worthCompacting } from '../../src/core/store/compaction.js';
 import { SpanStore, type StoreMemory } from '../../src/core/store/spanStore.js';
+import { gc } from '../helpers/gc.js';
 import { resource, scope } from '../helpers/spans.js';
 
 const MiB = 1024 * 1024;
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 /** Resident memory after full collections: the old sql.js instance is gone only once collected. */
 function settledRss(): number {
   for (let i = 0; i < 3; i++) gc();
