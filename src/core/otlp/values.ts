@@ -161,13 +161,7 @@ export function anyValue(v: unknown, field: string, ctx: Cutting, depth = 0): At
   if (v === undefined || v === null) return null;
   if (typeof v !== 'object') throw new FieldError(`${field} must be an AnyValue object`);
   const o = v as Record<string, unknown>;
-  if (hasOwn(o, 'stringValue')) {
-    const s = str(o.stringValue, field);
-    if (s.length <= ctx.limits.maxValueBytes / 3) return s;
-    const out = limitString(s, ctx.limits.maxValueBytes);
-    if (out.cut) ctx.cut |= Cut.value;
-    return out.value;
-  }
+  if (hasOwn(o, 'stringValue')) return strCut(o.stringValue, field, ctx.limits.maxValueBytes, Cut.value, ctx);
   if (hasOwn(o, 'boolValue')) {
     if (typeof o.boolValue !== 'boolean') throw new FieldError(`${field} boolValue must be a boolean`);
     return o.boolValue;
@@ -223,13 +217,10 @@ export function keyValues(list: unknown, field: string, ctx: Cutting, depth = 0)
       continue;
     }
     const v = anyValue(value, where, ctx, depth);
-    const k = whole.length <= ctx.limits.maxNameBytes / 3 ? whole : limitString(whole, ctx.limits.maxNameBytes).value;
-    if (k !== whole) {
-      ctx.cut |= Cut.name;
-      if (hasOwn(attributes, k)) {
-        c.kept--;
-        continue;
-      }
+    const k = nameStr(whole, `${field} key`, ctx);
+    if (k !== whole && hasOwn(attributes, k)) {
+      c.kept--;
+      continue;
     }
     setAttribute(attributes, k, v);
   }
