@@ -29,7 +29,9 @@ const common = {
 
 const configs = [
   { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] },
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [besideCli('./cliReceiver.js')] },
+  // The receiver and the store client, loaded by the CLI's serve and run only (gRPC is half the code).
+  { ...common, entryPoints: ['src/cliReceiver.ts'], outfile: 'dist/cliReceiver.js' },
   // The store runs in a worker thread of the extension host and of `spanlens serve`.
   { ...common, entryPoints: ['src/core/store/storeWorker.ts'], outfile: 'dist/storeWorker.js' },
   ...runtimeNodeConfigs(),
@@ -48,6 +50,12 @@ const configs = [
     absWorkingDir: root,
   },
 ];
+
+/** Leaves the import of `file` (a bundle of its own beside dist/cli.js) to run time. */
+function besideCli(file) {
+  const filter = new RegExp(`^${file.replaceAll('.', '\\.')}$`);
+  return { name: 'beside-cli', setup: (build) => build.onResolve({ filter }, () => ({ path: file, external: true })) };
+}
 
 /**
  * The Node preload run inside the user's program (`spanlens run`): the OTel SDK, the exporter and

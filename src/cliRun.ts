@@ -111,7 +111,7 @@ export async function run(args: string[]): Promise<void> {
   const [command, ...commandArgs] = args.slice(dash + 1) as [string, ...string[]];
   const childArgs = typescriptArgs(command, commandArgs, workspace);
 
-  const [{ OtlpReceiver }, { StoreClient }] = await Promise.all([import('./receiver/receiver.js'), import('./core/store/storeClient.js')]);
+  const { OtlpReceiver, StoreClient } = await import('./cliReceiver.js');
   const warn = (m: string): void => void process.stderr.write(`spanlens: warning: ${m}\n`);
   const store = await StoreClient.open({ path: values.db, onWarning: warn });
   const receiver = new OtlpReceiver({
