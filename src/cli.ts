@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { ImportError, exportOtlp, importOtlp } from './core/importExport.js';
 import { listJournals } from './core/store/files.js';
-import { showTraceJson, showTraceList } from './core/views/cliViews.js';
+import { makeShownForms, shownFormJson, showTraceJson, showTraceList } from './core/views/cliViews.js';
 import { WorkspaceIndex } from './core/source/workspaceIndex.js';
 import { readWebviewAssets, traceHtml } from './core/views/htmlExport.js';
 import { traceBundle } from './core/views/traceView.js';
@@ -172,6 +172,13 @@ async function show(args: string[]): Promise<void> {
       throw new UsageError(`--workspace must be a folder, got "${values.workspace}"`);
     }
     const workspace = await WorkspaceIndex.build(values.workspace ?? process.cwd());
+    // A finished large trace is kept as printed (unplaced, compact): printing it is a read.
+    const kept = !pretty && workspace.fileCount === 0 ? shownFormJson(store, traceId) : undefined;
+    if (kept) {
+      process.stdout.write(kept);
+      process.stdout.write('\n');
+      return;
+    }
     // Written in pieces of about a megabyte: a large trace prints while it is read. Into a pipe,
     // each piece waits for the reader to take the last: pieces queued unread kept the whole
     // output alive, and the garbage collector's work doubled.
@@ -211,6 +218,8 @@ async function importFiles(args: string[]): Promise<void> {
       const rejected = r.rejected ? `, ${r.rejected} rejected` : '';
       process.stderr.write(`${file}: ${r.spans} spans in ${r.traceIds.length} traces, ${r.logs} log records${rejected}\n`);
     }
+    // The imported traces are finished: large ones are kept as show prints them now.
+    makeShownForms(store);
   } finally {
     await store.close();
   }

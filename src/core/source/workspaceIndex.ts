@@ -109,6 +109,11 @@ export class WorkspaceIndex {
     return this.files.size;
   }
 
+  /** An index of no files: it places nothing. */
+  static empty(root: string): WorkspaceIndex {
+    return new WorkspaceIndex(path.resolve(root));
+  }
+
   /**
    * Walks and indexes the workspace, yielding (setImmediate) whenever a slice has run
    * `yieldEveryMs` (default 20): a slice only overruns by the time of one file.

@@ -23,6 +23,8 @@ export const RecordKind = {
   /** Trace request bodies compressed with raw deflate (the receiver's thread compresses them). */
   TracesProtobufDeflate: 10,
   TracesJsonDeflate: 11,
+  /** A trace's printed form (see shownForms.ts): derived, and journaled so that other readers of the files see it. */
+  ShownForm: 12,
 } as const;
 export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 

@@ -87,6 +87,8 @@ CREATE TABLE IF NOT EXISTS logs (
   extra TEXT
 );
 CREATE INDEX IF NOT EXISTS logs_by_span ON logs (trace_id, span_id);
+-- Large traces as "spanlens show" prints them, derived from the tables above (see shownForms.ts).
+CREATE TABLE IF NOT EXISTS shown_forms (trace_id TEXT PRIMARY KEY, key TEXT NOT NULL, form BLOB NOT NULL);
 `;
 
 /** INSERT of `rows` span rows in one statement. */

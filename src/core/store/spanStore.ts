@@ -25,6 +25,7 @@ import { RecordKind, readJournal } from './journal.js';
 import type { StoreLock } from './lock.js';
 import { Persistence, type StorageState } from './persistence.js';
 import { claimFiles, mergeSiblings } from './siblings.js';
+import { type ShownFormRecord, currentForm, decodeFormRecord, encodeFormRecord, formKey, putForm, tracesWithoutForm } from './shownForms.js';
 import { CONNECTION_PRAGMAS, CREATE_SCHEMA, NEW_DATABASE_PRAGMAS, SCHEMA_VERSION } from './schema.js';
 import { type RunSummary, SpanTables, type TraceSummary } from './spanTables.js';
 import { type SqlEngine, newSqlEngine } from './sqlite.js';
@@ -327,6 +328,9 @@ export class SpanStore {
         change.deletedTraceIds = JSON.parse(utf8()) as string[];
         this.tables.deleteTraces(change.deletedTraceIds);
         return change;
+      case RecordKind.ShownForm:
+        putForm(this.tables, decodeFormRecord(payload));
+        return change;
       case RecordKind.Pin: {
         const pin = JSON.parse(utf8()) as { what: 'run' | 'trace'; id: string; pinned: boolean };
         this.tables.setPinned(pin.what, pin.id, pin.pinned);
@@ -471,6 +475,28 @@ export class SpanStore {
   }
 
   /** The price overrides in force (settings), over the shipped table. */
+  /** The trace's printed form, if `version` made it from the trace as it is now (see shownForms.ts). */
+  shownForm(traceId: string, version: string): Uint8Array | undefined {
+    return currentForm(this.tables, traceId, version);
+  }
+
+  /** What a form of the trace made now by `version` is keyed by; undefined for no such trace. */
+  formKey(traceId: string, version: string): string | undefined {
+    return formKey(this.tables, traceId, version);
+  }
+
+  tracesWithoutForm(version: string, minSpans: number, limit = 100): string[] {
+    return tracesWithoutForm(this.tables, version, minSpans, limit);
+  }
+
+  /** Keeps a trace's printed form; journaled, so that other readers of the files (the CLI) find it. */
+  putShownForm(record: ShownFormRecord): void {
+    this.change(RecordKind.ShownForm, () => encodeFormRecord(record), () => {
+      putForm(this.tables, record);
+      return { spans: 0, logs: 0, traceIds: [], deletedTraceIds: [], cleared: false };
+    });
+  }
+
   get prices(): Record<string, Price> | undefined {
     return this.options.prices;
   }

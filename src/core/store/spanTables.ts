@@ -100,6 +100,7 @@ interface DeleteStatements {
   spans: Statement;
   logs: Statement;
   trace: Statement;
+  form: Statement;
   body: Statement;
 }
 
@@ -564,7 +565,7 @@ export class SpanTables {
   }
 
   deleteAll(): void {
-    this.db.exec('DELETE FROM spans; DELETE FROM bodies; DELETE FROM traces; DELETE FROM logs; DELETE FROM runs;');
+    this.db.exec('DELETE FROM spans; DELETE FROM bodies; DELETE FROM traces; DELETE FROM logs; DELETE FROM runs; DELETE FROM shown_forms;');
     this.bodyCache.clear();
     this.spanCount = 0;
   }
@@ -590,6 +591,7 @@ export class SpanTables {
         removed += this.db.getRowsModified();
         run(st.logs, [id]);
         run(st.trace, [id]);
+        run(st.form, [id]);
       }
       // Once per body, and a body left with none is deleted without being updated first: updating
       // a row writes its blob again (counting down per trace made retention cost more than ingest).
@@ -619,6 +621,7 @@ export class SpanTables {
       spans: this.db.prepare(`DELETE FROM spans WHERE trace_id = ?`),
       logs: this.db.prepare(`DELETE FROM logs WHERE trace_id = ?`),
       trace: this.db.prepare(`DELETE FROM traces WHERE trace_id = ?`),
+      form: this.db.prepare(`DELETE FROM shown_forms WHERE trace_id = ?`),
       body: this.db.prepare(`DELETE FROM bodies WHERE id = ?`),
     };
     return this.deletes;

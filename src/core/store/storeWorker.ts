@@ -5,6 +5,7 @@ import { exportOtlp, importOtlp } from '../importExport.js';
 import { decodeLogs } from '../otlp/decode.js';
 import { SpanStore, StoreError } from './spanStore.js';
 import { spanDetail, traceBundle, traceView } from '../views/traceView.js';
+import { makeShownForms } from '../views/cliViews.js';
 import { resolveSources, unplacedNames } from '../source/resolve.js';
 import { WorkspaceIndex } from '../source/workspaceIndex.js';
 import type { StoreReply, StoreRequest, WorkerStoreOptions } from './storeProtocol.js';
@@ -31,13 +32,20 @@ async function main(): Promise<void> {
     );
   };
   const batches = new BatchQueue(run);
+  const forms = new FormMaker(store, () => batches.pending > 0);
   port.on('message', (req: StoreRequest) => {
+    forms.wait();
     if (req.op === 'addRows' || req.op === 'addLogs') return batches.push(req);
     // Closing stores what was received first.
-    if (req.op === 'close') batches.drain();
+    if (req.op === 'close') {
+      forms.stop();
+      batches.drain();
+    }
     run(req);
   });
   post({ kind: 'ready', spanCount: store.spanCount, storage: store.storage });
+  // Traces stored before (or by an older version) get their forms in the first quiet period.
+  forms.wait();
 }
 
 /**
@@ -68,6 +76,10 @@ class BatchQueue {
 
   constructor(private readonly run: (req: StoreRequest) => void) {}
 
+  get pending(): number {
+    return this.queue.length;
+  }
+
   push(req: StoreRequest): void {
     this.queue.push(req);
     if (!this.waiting) this.next();
@@ -86,6 +98,56 @@ class BatchQueue {
       this.waiting = false;
       this.next();
     });
+  }
+}
+
+/** How long the store is left alone before it makes the printed forms of large traces. */
+const FORM_QUIET_MS = 3000;
+
+/**
+ * Makes the printed forms of large traces (`spanlens show` reads them: see store/shownForms.ts)
+ * once no message has come for FORM_QUIET_MS: one trace per turn, and any message puts it off
+ * again, so neither ingest nor the views wait for more than one trace's form.
+ */
+class FormMaker {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private warned = false;
+
+  constructor(
+    private readonly store: SpanStore,
+    private readonly busy: () => boolean,
+  ) {}
+
+  /** A message came: start the quiet period again. */
+  wait(): void {
+    this.schedule(FORM_QUIET_MS);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => this.step(), ms);
+    this.timer.unref();
+  }
+
+  private step(): void {
+    if (this.busy()) return this.wait();
+    try {
+      const { made, more } = makeShownForms(this.store, 0);
+      // To the file now: the CLI reads the files, and nothing else may come to flush the journal.
+      if (made) this.store.flush();
+      if (more) this.schedule(0);
+    } catch (err) {
+      // A derived copy: show reads the bodies without it. Tried again after the next message, said once.
+      if (!this.warned) post({ kind: 'warning', message: `Could not keep a large trace's printed form: ${(err as Error).message}` });
+      this.warned = true;
+    }
   }
 }
 

@@ -1,13 +1,16 @@
 /** The JSON shapes `spanlens show` prints: a stable contract for scripts and tests. */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { LlmCall, SpanCategory, ToolExecution } from '../../shared/llm.js';
 import type { SourceLocation } from '../../shared/source.js';
 import { type Attributes, type LogRecord, type Span, type StatusCode, durationMs, logsBySpan } from '../model.js';
 import { normalizeSpan } from '../normalize/normalizeSpan.js';
-import type { Price } from '../normalize/prices.js';
+import { PRICES, type Price } from '../normalize/prices.js';
 import { serviceOf } from '../store/rows.js';
 import { TraceSources } from '../source/resolve.js';
-import type { WorkspaceIndex } from '../source/workspaceIndex.js';
+import { WorkspaceIndex } from '../source/workspaceIndex.js';
 import { type SpanStore, StoreError, type TraceSummary } from '../store/spanStore.js';
 
 export interface ShownSpan {
@@ -88,4 +91,58 @@ export function* showTraceJson(store: SpanStore, traceId: string, prices?: Recor
     yield (i === 0 ? first : next) + print(shown);
   }
   yield pretty ? '\n  ]\n}' : ']}';
+}
+
+/**
+ * Bump when the JSON showTraceJson prints changes for the same spans: forms made by an older
+ * version are then not used (test/unit/shownForm.test.ts fails until this is bumped).
+ */
+export const SHOWN_FORM_VERSION = 1;
+/** Smaller traces show fast enough from their bodies: 1,000 spans take about 50 ms. */
+export const FORM_MIN_SPANS = 1000;
+
+/** What a form is made by: the output's version and the shipped price table it costs calls with. */
+export function shownFormVersion(): string {
+  return `${SHOWN_FORM_VERSION}:${createHash('sha256').update(JSON.stringify(PRICES)).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * The bytes `showTraceJson(store, traceId, undefined, <a workspace of no files>, false)` yields,
+ * from the trace's kept form (store/shownForms.ts); undefined when it has no current one.
+ */
+export function shownFormJson(store: SpanStore, traceId: string): Buffer | undefined {
+  const form = store.shownForm(traceId, shownFormVersion());
+  return form && inflateRawSync(form);
+}
+
+/** Makes and keeps the printed form of a trace, in a writable store; false when there is no such trace. */
+export function makeShownForm(store: SpanStore, traceId: string): boolean {
+  const version = shownFormVersion();
+  const key = store.formKey(traceId, version);
+  if (key === undefined) return false;
+  const text = [...showTraceJson(store, traceId, undefined, WorkspaceIndex.empty('.'), false)].join('');
+  store.putShownForm({ traceId, key, form: deflateRawSync(text, { level: 1 }) });
+  return true;
+}
+
+/**
+ * Makes the forms that traces of at least FORM_MIN_SPANS spans lack, the most recent first, until
+ * `budgetMs` has passed (after one at least). `more`: it stopped for the budget, and traces may
+ * still lack a form.
+ */
+export function makeShownForms(store: SpanStore, budgetMs = Infinity): { made: number; more: boolean } {
+  const start = performance.now();
+  const version = shownFormVersion();
+  // Each trace once, whatever the store says of it after.
+  const tried = new Set<string>();
+  let made = 0;
+  for (;;) {
+    const ids = store.tracesWithoutForm(version, FORM_MIN_SPANS, tried.size + 16).filter((id) => !tried.has(id));
+    if (ids.length === 0) return { made, more: false };
+    for (const id of ids) {
+      tried.add(id);
+      if (makeShownForm(store, id)) made++;
+      if (performance.now() - start >= budgetMs) return { made, more: true };
+    }
+  }
 }
