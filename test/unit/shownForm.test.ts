@@ -129,6 +129,23 @@ describe('printed forms of large traces', () => {
     await retained.close();
   });
 
+  it('are not kept past FORM_MAX_CHARS of text: such a trace prints from its bodies and is not tried again', async () => {
+    const store = await SpanStore.open();
+    const spans = largeTrace();
+    const traceId = spans[0]!.traceId;
+    store.addSpans(spans);
+    const full = printed(store, traceId).length;
+    assert.deepEqual(makeShownForms(store, Infinity, full - 1), { made: 1, more: false });
+    assert.equal(kept(store, traceId), undefined);
+    assert.deepEqual(store.tracesWithoutForm(shownFormVersion(), FORM_MIN_SPANS), []);
+    assert.deepEqual(makeShownForms(store, Infinity, full - 1), { made: 0, more: false });
+    // Until the trace changes: then it is tried again, and kept when it fits.
+    store.addSpans(makeTrace(2).map((s) => ({ ...s, traceId })));
+    assert.deepEqual(makeShownForms(store, Infinity, full * 2), { made: 1, more: false });
+    sameText(kept(store, traceId), printed(store, traceId), 'kept once it fits');
+    await store.close();
+  });
+
   it('are not used by another version (output format or price table)', async () => {
     const store = await SpanStore.open();
     const spans = largeTrace();

@@ -100,6 +100,11 @@ export function* showTraceJson(store: SpanStore, traceId: string, prices?: Recor
 export const SHOWN_FORM_VERSION = 1;
 /** Smaller traces show fast enough from their bodies: 1,000 spans take about 50 ms. */
 export const FORM_MIN_SPANS = 1000;
+/**
+ * Printed text past this is not kept (an empty form stands for "too large", so the trace is not
+ * tried again): making a form holds the whole text in the store worker's memory at once.
+ */
+export const FORM_MAX_CHARS = 32 * 1024 * 1024;
 
 /** What a form is made by: the output's version and the shipped price table it costs calls with. */
 export function shownFormVersion(): string {
@@ -112,16 +117,23 @@ export function shownFormVersion(): string {
  */
 export function shownFormJson(store: SpanStore, traceId: string): Buffer | undefined {
   const form = store.shownForm(traceId, shownFormVersion());
-  return form && inflateRawSync(form);
+  return form?.length ? inflateRawSync(form) : undefined;
 }
 
 /** Makes and keeps the printed form of a trace, in a writable store; false when there is no such trace. */
-export function makeShownForm(store: SpanStore, traceId: string): boolean {
+export function makeShownForm(store: SpanStore, traceId: string, maxChars = FORM_MAX_CHARS): boolean {
   const version = shownFormVersion();
   const key = store.formKey(traceId, version);
   if (key === undefined) return false;
-  const text = [...showTraceJson(store, traceId, undefined, WorkspaceIndex.empty('.'), false)].join('');
-  store.putShownForm({ traceId, key, form: deflateRawSync(text, { level: 1 }) });
+  const chunks: string[] = [];
+  let chars = 0;
+  for (const chunk of showTraceJson(store, traceId, undefined, WorkspaceIndex.empty('.'), false)) {
+    chars += chunk.length;
+    if (chars > maxChars) break;
+    chunks.push(chunk);
+  }
+  const form = chars > maxChars ? new Uint8Array(0) : deflateRawSync(chunks.join(''), { level: 1 });
+  store.putShownForm({ traceId, key, form });
   return true;
 }
 
@@ -130,7 +142,7 @@ export function makeShownForm(store: SpanStore, traceId: string): boolean {
  * `budgetMs` has passed (after one at least). `more`: it stopped for the budget, and traces may
  * still lack a form.
  */
-export function makeShownForms(store: SpanStore, budgetMs = Infinity): { made: number; more: boolean } {
+export function makeShownForms(store: SpanStore, budgetMs = Infinity, maxChars = FORM_MAX_CHARS): { made: number; more: boolean } {
   const start = performance.now();
   const version = shownFormVersion();
   // Each trace once, whatever the store says of it after.
@@ -141,7 +153,7 @@ export function makeShownForms(store: SpanStore, budgetMs = Infinity): { made: n
     if (ids.length === 0) return { made, more: false };
     for (const id of ids) {
       tried.add(id);
-      if (makeShownForm(store, id)) made++;
+      if (makeShownForm(store, id, maxChars)) made++;
       if (performance.now() - start >= budgetMs) return { made, more: true };
     }
   }
