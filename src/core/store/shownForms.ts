@@ -1,5 +1,5 @@
 /**
- * Large traces kept as `spanlens show` prints them (see views/shownForm.ts, which makes them), so
+ * Large traces kept as `spanlens show` prints them (views/cliViews.ts makes and reads them), so
  * that showing a finished trace is a read: decoding and normalizing 10,000 spans from the bodies
  * costs half a second, reading the form a tenth of that.
  *

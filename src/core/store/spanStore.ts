@@ -474,7 +474,6 @@ export class SpanStore {
     return this.tables.getSpan(traceId, spanId);
   }
 
-  /** The price overrides in force (settings), over the shipped table. */
   /** The trace's printed form, if `version` made it from the trace as it is now (see shownForms.ts). */
   shownForm(traceId: string, version: string): Uint8Array | undefined {
     return currentForm(this.tables, traceId, version);
@@ -491,12 +490,10 @@ export class SpanStore {
 
   /** Keeps a trace's printed form; journaled, so that other readers of the files (the CLI) find it. */
   putShownForm(record: ShownFormRecord): void {
-    this.change(RecordKind.ShownForm, () => encodeFormRecord(record), () => {
-      putForm(this.tables, record);
-      return { spans: 0, logs: 0, traceIds: [], deletedTraceIds: [], cleared: false };
-    });
+    this.change(RecordKind.ShownForm, encodeFormRecord(record));
   }
 
+  /** The price overrides in force (settings), over the shipped table. */
   get prices(): Record<string, Price> | undefined {
     return this.options.prices;
   }

@@ -121,8 +121,7 @@ export function shownFormJson(store: SpanStore, traceId: string): Buffer | undef
 }
 
 /** Makes and keeps the printed form of a trace, in a writable store; false when there is no such trace. */
-export function makeShownForm(store: SpanStore, traceId: string, maxChars = FORM_MAX_CHARS): boolean {
-  const version = shownFormVersion();
+function makeShownForm(store: SpanStore, traceId: string, version: string, maxChars: number): boolean {
   const key = store.formKey(traceId, version);
   if (key === undefined) return false;
   const chunks: string[] = [];
@@ -153,7 +152,7 @@ export function makeShownForms(store: SpanStore, budgetMs = Infinity, maxChars =
     if (ids.length === 0) return { made, more: false };
     for (const id of ids) {
       tried.add(id);
-      if (makeShownForm(store, id, maxChars)) made++;
+      if (makeShownForm(store, id, version, maxChars)) made++;
       if (performance.now() - start >= budgetMs) return { made, more: true };
     }
   }
